@@ -1,0 +1,932 @@
+"""``decide(state, input) -> events``: the pure decision of what one input means.
+
+``decide`` never changes ``state``; it returns events carrying new entity versions, which
+``evolve`` stores. Time comes from the input's ``ts_recv``; new ids come from the state's
+counters, so the same inputs always give the same ids.
+"""
+
+from collections.abc import Callable
+from decimal import Context, Decimal
+from typing import Any
+
+import msgspec
+
+from oms_daemon.core import reconcile
+from oms_daemon.core.balances import apply_fill_to_account, reference_price, used_margin
+from oms_daemon.core.checks import Refusal, is_reducing, refusals
+from oms_daemon.core.enums import AlertSeverity, OrderSide, OrderStatus, OrderType, PositionMode
+from oms_daemon.core.events import (
+    AccountUpdated,
+    AlertRaised,
+    CancelAtVenue,
+    Event,
+    FillBooked,
+    ModeChanged,
+    ModifyAtVenue,
+    OrderUpdated,
+    PositionsMarkedDirty,
+    PositionUpdated,
+    QueryAtVenue,
+    QuoteUpdated,
+    Replied,
+    SessionConfigured,
+    SubmitToVenue,
+)
+from oms_daemon.core.ids import IdAllocator
+from oms_daemon.core.inputs import (
+    BalancesSnapshot,
+    CancelOrder,
+    CloseAll,
+    ClosePosition,
+    Input,
+    Intent,
+    KillSwitch,
+    MarketQuote,
+    OpenOrdersSnapshot,
+    OperatorCommand,
+    OrderRequest,
+    PositionsSnapshot,
+    PreviewOrder,
+    ReplaceOrder,
+    SessionStarted,
+    SetArmed,
+    SetSafeMode,
+    SubmitOrder,
+    SubmitOutcomeUnknown,
+    TimerTick,
+    VenueCancelRejected,
+    VenueEvent,
+    VenueFill,
+    VenueOrderAccepted,
+    VenueOrderCanceled,
+    VenueOrderExpired,
+    VenueOrderRejected,
+    VenueOrderReplaced,
+    VenueOrderStatus,
+    VenueReplaceRejected,
+)
+from oms_daemon.core.model import ZERO, Account, Fill, Order, Quote
+from oms_daemon.core.positions import apply_fill
+from oms_daemon.core.preview import Preview
+from oms_daemon.core.reasons import Reason
+from oms_daemon.core.state import OmsState
+from oms_daemon.core.transitions import TERMINAL, WORKING, Move, classify
+
+__all__ = ["client_order_id_for", "decide"]
+
+_CTX = Context(prec=34)
+_replace = msgspec.structs.replace
+S = OrderStatus
+
+
+def client_order_id_for(instance_id: str, order_id: int) -> str:
+    """The client order id sent to venues, derived from the OMS order id (recoverable after a crash)."""
+    return f"{instance_id}-{order_id}"
+
+
+def decide(state: OmsState, inp: Input) -> list[Event]:
+    """What ``inp`` means given ``state``: the events to apply and the outputs to perform."""
+    handler = _HANDLERS.get(type(inp))
+    if handler is None:  # a new input type without a handler is a bug, not a refusal
+        raise TypeError(f"no decision for input {type(inp).__name__}")
+    if state.config is None and not isinstance(inp, SessionStarted):
+        if isinstance(inp, Intent):
+            return [_refuse(inp, Reason.NOT_CONFIGURED, "no session has started")]
+        return []
+    return handler(state, inp)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _refuse(inp: Intent | OperatorCommand, reason: Reason, message: str, order_id: int | None = None) -> Replied:
+    return Replied(request_id=inp.request_id, ok=False, reason=reason, message=message, order_id=order_id)
+
+
+def _alert(code: str, severity: AlertSeverity, message: str, **where: Any) -> AlertRaised:
+    return AlertRaised(code=code, severity=severity, message=message, **where)
+
+
+def _updated(order: Order, previous: Order | None) -> OrderUpdated:
+    return OrderUpdated(order=order, previous_status=previous.status if previous else None)
+
+
+def _order_for(state: OmsState, client_order_id: str | None) -> Order | None:
+    if client_order_id is None:
+        return None
+    oid = state.order_by_client_id.get(client_order_id)
+    return state.orders.get(oid) if oid is not None else None
+
+
+def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event], **changes: Any) -> Order:
+    """Move ``order`` to ``target`` if the table allows it; an illegal move is alerted and skipped."""
+    move = classify(order.status, target)
+    if move is Move.ILLEGAL:
+        events.append(
+            _alert(
+                "illegal_transition",
+                AlertSeverity.WARNING,
+                f"order {order.order_id}: {order.status} -> {target} refused by the transition table "
+                f"({type(inp).__name__})",
+                account_id=order.account_id,
+                symbol=order.symbol,
+                order_id=order.order_id,
+            )
+        )
+        if not changes:
+            return order
+    elif move is Move.ALLOWED:
+        changes["status"] = target
+    elif not changes:
+        return order
+    changes.setdefault("ts_recv", inp.ts_recv)
+    if inp.ts_event:
+        changes.setdefault("ts_event", inp.ts_event)
+    new = _replace(order, **changes)
+    events.append(_updated(new, order))
+    return new
+
+
+def _unknown_order(inp: VenueEvent, client_order_id: str | None) -> list[Event]:
+    return [
+        _alert(
+            "unknown_order",
+            AlertSeverity.WARNING,
+            f"{type(inp).__name__} for unknown client order id {client_order_id}",
+            account_id=inp.account_id,
+        )
+    ]
+
+
+# --- session, timers, market data ------------------------------------------------------------------------
+
+
+def _on_session(state: OmsState, inp: SessionStarted) -> list[Event]:
+    """A new run: take the config, and re-arm only accounts configured to start armed."""
+    events: list[Event] = [SessionConfigured(config=inp.config)]
+    for account in inp.config.accounts:
+        mode = state.mode(account.account_id)
+        if mode.armed != account.armed_on_start:
+            new = _replace(mode, armed=account.armed_on_start)
+            events.append(
+                ModeChanged(
+                    account_id=account.account_id,
+                    operator="session",
+                    reason="session start",
+                    **msgspec.structs.asdict(new),
+                )
+            )
+    return events
+
+
+def _on_timer(state: OmsState, inp: TimerTick) -> list[Event]:
+    return []
+
+
+def _on_quote(state: OmsState, inp: MarketQuote) -> list[Event]:
+    old = state.quotes.get(inp.symbol)
+    quote = Quote(
+        symbol=inp.symbol,
+        bid=inp.bid if inp.bid is not None else (old.bid if old else None),
+        ask=inp.ask if inp.ask is not None else (old.ask if old else None),
+        bid_size=inp.bid_size if inp.bid_size is not None else (old.bid_size if old else None),
+        ask_size=inp.ask_size if inp.ask_size is not None else (old.ask_size if old else None),
+        last=inp.last if inp.last is not None else (old.last if old else None),
+        ts_event=inp.ts_event,
+        ts_recv=inp.ts_recv,
+    )
+    return [QuoteUpdated(quote=quote)]
+
+
+# --- strategy intents --------------------------------------------------------------------------------------
+
+
+def _place(
+    state: OmsState, req: OrderRequest, ids: IdAllocator, events: list[Event]
+) -> tuple[Order | None, Refusal | None]:
+    """Check and create one order; a refused order is recorded as REJECTED. Appends its events."""
+    config = state.account_configs[req.account_id]
+    instrument = state.instruments.get(req.symbol)
+    if instrument is None:
+        return None, Refusal(Reason.UNKNOWN_SYMBOL, f"unknown symbol {req.symbol!r}")
+    refusal = next(refusals(state, config, instrument, req), None)
+    oid = ids.next_order()
+    assert state.config is not None
+    order = Order(
+        order_id=oid,
+        client_order_id=client_order_id_for(state.config.instance_id, oid),
+        account_id=req.account_id,
+        strategy_id=req.strategy_id,
+        symbol=req.symbol,
+        side=req.side,
+        order_type=req.order_type,
+        quantity=req.quantity,
+        time_in_force=req.time_in_force,
+        price=req.price if req.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT) else None,
+        stop_price=req.stop_price,
+        post_only=req.post_only,
+        reduce_only=req.reduce_only,
+        idempotency_key=req.idempotency_key,
+        position_id=req.position_id,
+        ts_created=req.ts_recv,
+        ts_recv=req.ts_recv,
+    )
+    if refusal is not None:
+        order = _replace(order, status=S.REJECTED, reason=refusal.reason, message=refusal.message)
+        events.append(_updated(order, None))
+        return order, refusal
+    events.append(_updated(order, None))
+    events.append(SubmitToVenue(account_id=order.account_id, order=order))
+    return order, None
+
+
+def _authorize(state: OmsState, inp: Intent) -> Replied | None:
+    config = state.account_configs.get(inp.account_id)
+    if config is None:
+        return _refuse(inp, Reason.UNKNOWN_ACCOUNT, f"unknown account {inp.account_id!r}")
+    if config.strategies and inp.strategy_id not in config.strategies:
+        return _refuse(
+            inp, Reason.STRATEGY_NOT_PERMITTED, f"strategy {inp.strategy_id!r} may not trade {inp.account_id}"
+        )
+    return None
+
+
+def _on_submit(state: OmsState, inp: SubmitOrder) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    if inp.idempotency_key is not None:
+        existing = state.idempotency.get((inp.account_id, inp.strategy_id, inp.idempotency_key))
+        if existing is not None:
+            order = state.orders[existing]
+            return [
+                Replied(
+                    request_id=inp.request_id,
+                    ok=order.status is not S.REJECTED,
+                    order_id=existing,
+                    reason=order.reason,
+                    message="duplicate idempotency key: existing order returned",
+                )
+            ]
+    events: list[Event] = []
+    order, refusal = _place(state, inp, IdAllocator(state.next_order_id), events)
+    if refusal is not None:
+        events.append(_refuse(inp, refusal.reason, refusal.message, order.order_id if order else None))
+    else:
+        assert order is not None
+        events.append(Replied(request_id=inp.request_id, ok=True, order_id=order.order_id))
+    return events
+
+
+def _owned_order(state: OmsState, inp: CancelOrder | ReplaceOrder) -> Order | Replied:
+    order = state.orders.get(inp.order_id)
+    if order is None or order.account_id != inp.account_id or order.strategy_id != inp.strategy_id:
+        return _refuse(inp, Reason.ORDER_NOT_FOUND, f"no order {inp.order_id} for this account and strategy")
+    return order
+
+
+def _cancel(order: Order, ts: int, events: list[Event]) -> None:
+    """Ask the venue to cancel ``order`` (UNKNOWN orders keep their status until the venue answers)."""
+    if order.status is not S.UNKNOWN:
+        new = _replace(order, status=S.PENDING_CANCEL, ts_recv=ts)
+        events.append(_updated(new, order))
+        order = new
+    events.append(CancelAtVenue(account_id=order.account_id, order=order))
+
+
+def _on_cancel(state: OmsState, inp: CancelOrder) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    found = _owned_order(state, inp)
+    if isinstance(found, Replied):
+        return [found]
+    order = found
+    ok = Replied(request_id=inp.request_id, ok=True, order_id=order.order_id)
+    if order.status is S.PENDING_CANCEL:
+        return [_replace(ok, message="cancel already pending")]
+    if order.status is S.PENDING_REPLACE:
+        return [_refuse(inp, Reason.REPLACE_PENDING, "a replace is pending on this order", order.order_id)]
+    if order.status in TERMINAL:
+        return [_refuse(inp, Reason.ORDER_NOT_OPEN, f"order is {order.status}", order.order_id)]
+    events: list[Event] = []
+    _cancel(order, inp.ts_recv, events)
+    events.append(ok)
+    return events
+
+
+def _on_replace(state: OmsState, inp: ReplaceOrder) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    found = _owned_order(state, inp)
+    if isinstance(found, Replied):
+        return [found]
+    order = found
+    if order.status is S.PENDING_REPLACE:
+        return [_refuse(inp, Reason.REPLACE_PENDING, "a replace is already pending", order.order_id)]
+    if order.status is S.PENDING_CANCEL:
+        return [_refuse(inp, Reason.CANCEL_PENDING, "a cancel is pending on this order", order.order_id)]
+    if order.status not in (S.NEW, S.PARTIALLY_FILLED):
+        return [_refuse(inp, Reason.ORDER_NOT_OPEN, f"order is {order.status}", order.order_id)]
+    quantity = inp.quantity if inp.quantity is not None else order.quantity
+    price = inp.price if inp.price is not None else order.price
+    stop = inp.stop_price if inp.stop_price is not None else order.stop_price
+    if (quantity, price, stop) == (order.quantity, order.price, order.stop_price):
+        return [_refuse(inp, Reason.NOTHING_TO_CHANGE, "replace changes nothing", order.order_id)]
+    if quantity <= order.filled_qty:
+        return [
+            _refuse(
+                inp,
+                Reason.QUANTITY_BELOW_FILLED,
+                f"new quantity {quantity} must exceed the filled {order.filled_qty}",
+                order.order_id,
+            )
+        ]
+    request = SubmitOrder(
+        ts_recv=inp.ts_recv,
+        request_id=inp.request_id,
+        account_id=order.account_id,
+        strategy_id=order.strategy_id,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=quantity - order.filled_qty,
+        order_type=order.order_type,
+        time_in_force=order.time_in_force,
+        price=price,
+        stop_price=stop,
+        post_only=order.post_only,
+        reduce_only=order.reduce_only,
+        position_id=order.position_id,
+    )
+    config = state.account_configs[order.account_id]
+    instrument = state.instruments[order.symbol]
+    adds_risk = quantity > order.quantity or (
+        price is not None and order.price is not None and (price > order.price) == (order.side is OrderSide.BUY)
+    )
+    for refusal in refusals(state, config, instrument, request):
+        if adds_risk or refusal.reason not in (Reason.SAFE_MODE, Reason.POSITION_DIRTY, Reason.INSUFFICIENT_FUNDS):
+            return [_refuse(inp, refusal.reason, refusal.message, order.order_id)]
+    ids = IdAllocator(state.next_order_id)
+    new_id = ids.next_order()
+    assert state.config is not None
+    replacement = _replace(
+        order,
+        order_id=new_id,
+        client_order_id=client_order_id_for(state.config.instance_id, new_id),
+        quantity=quantity,
+        price=price,
+        stop_price=stop,
+        status=S.PENDING_NEW,
+        venue_order_id=None,
+        idempotency_key=None,
+        replaces_id=order.order_id,
+        replaced_by_id=None,
+        ts_created=inp.ts_recv,
+        ts_recv=inp.ts_recv,
+    )
+    pending = _replace(order, status=S.PENDING_REPLACE, replaced_by_id=new_id, ts_recv=inp.ts_recv)
+    return [
+        _updated(pending, order),
+        _updated(replacement, None),
+        ModifyAtVenue(account_id=order.account_id, order=pending, replacement=replacement),
+        Replied(request_id=inp.request_id, ok=True, order_id=new_id),
+    ]
+
+
+def _close_requests(state: OmsState, inp: Intent, symbol: str, quantity: Decimal | None) -> list[OrderRequest]:
+    """Market reduce-only requests that flatten (or reduce) ``symbol``, net of closes already working."""
+    key = (inp.account_id, symbol)
+    config = state.account_configs[inp.account_id]
+    tickets = [state.positions[pid] for pid in state.open_positions.get(key, ())]
+    if isinstance(inp, ClosePosition) and inp.position_id is not None:
+        tickets = [t for t in tickets if t.position_id == inp.position_id]
+    per_ticket = config.position_mode is PositionMode.HEDGING
+    targets = [(t.position_id, t.quantity) for t in tickets] if per_ticket else [(None, state.net_quantity(key))]
+    requests = []
+    remaining = quantity
+    for position_id, held in targets:
+        if held == 0:
+            continue
+        side = OrderSide.SELL if held > 0 else OrderSide.BUY
+        pending = sum(
+            (
+                o.leaves_qty
+                for o in state.working_orders(key)
+                if o.side is side and o.reduce_only and o.position_id == position_id
+            ),
+            ZERO,
+        )
+        size = abs(held) - pending
+        if remaining is not None:
+            size = min(size, remaining)
+            remaining -= size
+        if size <= 0:
+            continue
+        requests.append(
+            SubmitOrder(
+                ts_recv=inp.ts_recv,
+                request_id=inp.request_id,
+                account_id=inp.account_id,
+                strategy_id=inp.strategy_id,
+                symbol=symbol,
+                side=side,
+                quantity=size,
+                reduce_only=True,
+                position_id=position_id,
+            )
+        )
+    return requests
+
+
+def _place_all(state: OmsState, inp: Intent, requests: list[OrderRequest]) -> list[Event]:
+    events: list[Event] = []
+    ids = IdAllocator(state.next_order_id)
+    placed: list[int] = []
+    refused: list[Refusal] = []
+    for request in requests:
+        order, refusal = _place(state, request, ids, events)
+        if refusal is not None:
+            refused.append(refusal)
+        elif order is not None:
+            placed.append(order.order_id)
+    if refused and not placed:
+        events.append(_refuse(inp, refused[0].reason, refused[0].message))
+    else:
+        events.append(
+            Replied(
+                request_id=inp.request_id,
+                ok=True,
+                order_id=placed[0] if placed else None,
+                order_ids=tuple(placed),
+                message="; ".join(r.message for r in refused) or None,
+            )
+        )
+    return events
+
+
+def _on_close_position(state: OmsState, inp: ClosePosition) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    key = (inp.account_id, inp.symbol)
+    if not state.open_positions.get(key):
+        return [_refuse(inp, Reason.NO_POSITION, f"no open position in {inp.symbol}")]
+    if inp.position_id is not None and inp.position_id not in state.open_positions[key]:
+        return [_refuse(inp, Reason.POSITION_NOT_FOUND, f"no open position {inp.position_id} in {inp.symbol}")]
+    if inp.quantity is not None and inp.quantity <= 0:
+        return [_refuse(inp, Reason.INVALID_QUANTITY, f"quantity must be positive, got {inp.quantity}")]
+    requests = _close_requests(state, inp, inp.symbol, inp.quantity)
+    if not requests:
+        return [_refuse(inp, Reason.CLOSE_PENDING, "closing orders for the whole position are already working")]
+    return _place_all(state, inp, requests)
+
+
+def _on_close_all(state: OmsState, inp: CloseAll) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    return _place_all(state, inp, _flatten_requests(state, inp))
+
+
+def _flatten_requests(state: OmsState, inp: Intent) -> list[OrderRequest]:
+    symbols = sorted(
+        symbol
+        for (acct, symbol), ids in state.open_positions.items()
+        if acct == inp.account_id and ids and (getattr(inp, "symbol", None) in (None, symbol))
+    )
+    return [request for symbol in symbols for request in _close_requests(state, inp, symbol, None)]
+
+
+def _on_preview(state: OmsState, inp: PreviewOrder) -> list[Event]:
+    denied = _authorize(state, inp)
+    if denied is not None:
+        return [denied]
+    instrument = state.instruments.get(inp.symbol)
+    if instrument is None:
+        return [_refuse(inp, Reason.UNKNOWN_SYMBOL, f"unknown symbol {inp.symbol!r}")]
+    config = state.account_configs[inp.account_id]
+    key = (inp.account_id, inp.symbol)
+    priced = inp.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    price = reference_price(state, inp.symbol, inp.side, inp.price if priced else None)
+    quote = state.quotes.get(inp.symbol)
+    mid = None
+    if quote is not None and quote.bid is not None and quote.ask is not None:
+        mid = _CTX.divide(quote.bid + quote.ask, Decimal(2))
+    notional = inp.quantity * price * instrument.multiplier if price is not None else None
+    signed = inp.quantity if inp.side is OrderSide.BUY else -inp.quantity
+    position = state.net_quantity(key)
+    buys, sells = state.working_leaves(key)
+    margin_now = used_margin(state, inp.account_id)
+    preview = Preview(
+        symbol=inp.symbol,
+        side=inp.side,
+        quantity=inp.quantity,
+        reference_price=price,
+        notional=notional,
+        estimated_fee=notional * instrument.fee_bps / 10000 if notional is not None else None,
+        slippage_estimate=(abs(price - mid) * inp.quantity * instrument.multiplier)
+        if price is not None and mid is not None and not priced
+        else None,
+        margin_impact=(notional * instrument.margin_rate) if notional is not None else None,
+        margin_used=margin_now,
+        position_before=position,
+        position_after=position + signed,
+        exposure_long_after=position + buys + (inp.quantity if inp.side is OrderSide.BUY else ZERO),
+        exposure_short_after=position - sells - (inp.quantity if inp.side is OrderSide.SELL else ZERO),
+        reducing=is_reducing(state, inp),
+        refusals=tuple(refusals(state, config, instrument, inp)),
+    )
+    return [Replied(request_id=inp.request_id, ok=not preview.refusals, data=preview)]
+
+
+# --- venue events ----------------------------------------------------------------------------------------------
+
+
+def _on_accepted(state: OmsState, inp: VenueOrderAccepted) -> list[Event]:
+    order = _order_for(state, inp.client_order_id)
+    if order is None:
+        return _unknown_order(inp, inp.client_order_id)
+    events: list[Event] = []
+    changes: dict[str, Any] = {}
+    if order.venue_order_id != inp.venue_order_id:
+        changes["venue_order_id"] = inp.venue_order_id
+    if order.status in (S.PENDING_NEW, S.UNKNOWN) or order.status is S.REJECTED:
+        _move(order, S.NEW, inp, events, **changes)
+        if order.status is S.REJECTED:
+            events.append(_dirty(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
+    elif changes:  # a late or repeated ack: keep the status, learn the venue id
+        _move(order, order.status, inp, events, **changes)
+    return events
+
+
+def _on_rejected(state: OmsState, inp: VenueOrderRejected) -> list[Event]:
+    order = _order_for(state, inp.client_order_id)
+    if order is None:
+        return _unknown_order(inp, inp.client_order_id)
+    events: list[Event] = []
+    _move(order, S.REJECTED, inp, events, reason=inp.reason, message=inp.message or inp.reason)
+    if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+        _restore_original(state, order, inp, events)
+    return events
+
+
+def _restore_original(state: OmsState, replacement: Order, inp: VenueEvent, events: list[Event]) -> None:
+    """A replacement failed: the original order works on as it was."""
+    original = state.orders.get(replacement.replaces_id or 0)
+    if original is None or original.status is not S.PENDING_REPLACE:
+        return
+    back = S.PARTIALLY_FILLED if original.filled_qty > 0 else S.NEW
+    _move(original, back, inp, events, replaced_by_id=None)
+
+
+def _dirty(account_id: str, symbol: str, reason: str) -> PositionsMarkedDirty:
+    return PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason)
+
+
+def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
+    if (inp.account_id, inp.trade_id) in state.trade_ids:
+        return []
+    config = state.account_configs.get(inp.account_id)
+    instrument = state.instruments.get(inp.symbol)
+    if config is None or instrument is None or inp.quantity <= 0 or inp.price <= 0:
+        return [
+            _alert(
+                "unbookable_fill",
+                AlertSeverity.CRITICAL,
+                f"fill {inp.trade_id} ({inp.quantity} {inp.symbol} @ {inp.price}) cannot be booked",
+                account_id=inp.account_id,
+                symbol=inp.symbol,
+            ),
+            _dirty(inp.account_id, inp.symbol, f"unbookable fill {inp.trade_id}"),
+        ]
+    order = _order_for(state, inp.client_order_id)
+    events: list[Event] = []
+    if order is None:
+        events.append(
+            _alert(
+                "fill_for_unknown_order",
+                AlertSeverity.WARNING,
+                f"fill {inp.trade_id} for unknown client order id {inp.client_order_id}: booked as external",
+                account_id=inp.account_id,
+                symbol=inp.symbol,
+            )
+        )
+    order_id = order.order_id if order else None
+    fill = Fill(
+        fill_id=state.next_fill_id,
+        account_id=inp.account_id,
+        symbol=inp.symbol,
+        side=inp.side,
+        quantity=inp.quantity,
+        price=inp.price,
+        trade_id=inp.trade_id,
+        commission=inp.commission,
+        commission_currency=inp.commission_currency,
+        order_id=order_id,
+        client_order_id=inp.client_order_id,
+        venue_order_id=inp.venue_order_id or (order.venue_order_id if order else None),
+        strategy_id=order.strategy_id if order else None,
+        ts_event=inp.ts_event,
+        ts_recv=inp.ts_recv,
+    )
+    key = (inp.account_id, inp.symbol)
+    opened = state.open_positions.get(key) or []
+    if config.position_mode is PositionMode.HEDGING:
+        ticket = order.position_id if order and order.position_id in opened else None
+        if ticket is None and order_id is not None and state.order_tickets.get(order_id) in opened:
+            ticket = state.order_tickets[order_id]
+        position = state.positions[ticket] if ticket is not None else None
+    else:
+        position = state.positions[opened[0]] if opened else None
+    change = apply_fill(position, fill, state.next_position_id, instrument.multiplier, order_id)
+    fill = _replace(fill, position_id=change.updated[0].position_id, realized_pnl=change.realized_pnl)
+    events.append(FillBooked(fill=fill))
+    events.extend(PositionUpdated(position=p) for p in change.updated)
+    if order is not None:
+        _fill_order(order, inp, events)
+    account = state.accounts.get(inp.account_id) or Account(account_id=inp.account_id)
+    events.append(AccountUpdated(account=apply_fill_to_account(account, config, instrument, fill, change.realized_pnl)))
+    return events
+
+
+def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
+    filled = order.filled_qty + inp.quantity
+    avg = _CTX.divide((order.avg_fill_price or ZERO) * order.filled_qty + inp.price * inp.quantity, filled)
+    if filled >= order.quantity:
+        target = S.FILLED
+    elif order.status in (S.PENDING_CANCEL, S.PENDING_REPLACE):
+        target = order.status
+    else:
+        target = S.PARTIALLY_FILLED
+    changes: dict[str, Any] = {"filled_qty": filled, "avg_fill_price": avg}
+    if inp.commission:
+        changes["commission"] = order.commission + inp.commission
+        changes["commission_currency"] = inp.commission_currency or order.commission_currency
+    if inp.venue_order_id and order.venue_order_id is None:
+        changes["venue_order_id"] = inp.venue_order_id
+    if order.status in TERMINAL and order.status is not S.FILLED:
+        events.append(
+            _alert(
+                "fill_on_closed_order",
+                AlertSeverity.WARNING,
+                f"fill {inp.trade_id} on order {order.order_id} which is {order.status}; booked",
+                account_id=order.account_id,
+                symbol=order.symbol,
+                order_id=order.order_id,
+            )
+        )
+        target = order.status
+    _move(order, target, inp, events, **changes)
+    if filled > order.quantity:
+        events.append(
+            _alert(
+                "overfill",
+                AlertSeverity.CRITICAL,
+                f"order {order.order_id} filled {filled} of {order.quantity}",
+                account_id=order.account_id,
+                symbol=order.symbol,
+                order_id=order.order_id,
+                amount=filled - order.quantity,
+            )
+        )
+        events.append(_dirty(order.account_id, order.symbol, f"overfill on order {order.order_id}"))
+
+
+def _on_closed_by_venue(
+    target: OrderStatus,
+) -> Callable[[OmsState, VenueOrderCanceled | VenueOrderExpired], list[Event]]:
+    def handle(state: OmsState, inp: VenueOrderCanceled | VenueOrderExpired) -> list[Event]:
+        order = _order_for(state, inp.client_order_id)
+        if order is None:
+            return _unknown_order(inp, inp.client_order_id)
+        if order.status is target:
+            return []
+        events: list[Event] = []
+        changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
+        _move(order, target, inp, events, **changes)
+        if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+            _restore_original(state, order, inp, events)
+        return events
+
+    return handle
+
+
+def _on_replaced(state: OmsState, inp: VenueOrderReplaced) -> list[Event]:
+    original = _order_for(state, inp.orig_client_order_id)
+    replacement = _order_for(state, inp.client_order_id)
+    if original is None or replacement is None:
+        return _unknown_order(inp, inp.client_order_id if replacement is None else inp.orig_client_order_id)
+    events: list[Event] = []
+    if original.status is not S.REPLACED:
+        _move(original, S.REPLACED, inp, events)
+    if replacement.status in (S.PENDING_NEW, S.UNKNOWN):
+        carried = {
+            "filled_qty": original.filled_qty,
+            "avg_fill_price": original.avg_fill_price,
+            "commission": original.commission,
+            "commission_currency": original.commission_currency,
+        }
+        if inp.venue_order_id:
+            carried["venue_order_id"] = inp.venue_order_id
+        target = S.PARTIALLY_FILLED if original.filled_qty > 0 else S.NEW
+        _move(replacement, target, inp, events, **carried)
+    return events
+
+
+def _on_cancel_rejected(state: OmsState, inp: VenueCancelRejected) -> list[Event]:
+    order = _order_for(state, inp.client_order_id)
+    if order is None:
+        return _unknown_order(inp, inp.client_order_id)
+    if order.status is not S.PENDING_CANCEL:
+        return []
+    events: list[Event] = []
+    _move(order, S.PARTIALLY_FILLED if order.filled_qty > 0 else S.NEW, inp, events, message=inp.reason)
+    return events
+
+
+def _on_replace_rejected(state: OmsState, inp: VenueReplaceRejected) -> list[Event]:
+    replacement = _order_for(state, inp.client_order_id)
+    if replacement is None:
+        return _unknown_order(inp, inp.client_order_id)
+    events: list[Event] = []
+    if replacement.status in (S.PENDING_NEW, S.UNKNOWN):
+        _move(replacement, S.REJECTED, inp, events, reason="venue_rejected", message=inp.reason)
+        _restore_original(state, replacement, inp, events)
+    return events
+
+
+def _on_outcome_unknown(state: OmsState, inp: SubmitOutcomeUnknown) -> list[Event]:
+    order = _order_for(state, inp.client_order_id)
+    if order is None:
+        return _unknown_order(inp, inp.client_order_id)
+    if order.status is not S.PENDING_NEW:
+        return []
+    events: list[Event] = []
+    _move(order, S.UNKNOWN, inp, events, message=inp.reason)
+    events.append(QueryAtVenue(account_id=order.account_id, client_order_id=order.client_order_id, symbol=order.symbol))
+    events.append(
+        _alert(
+            "submit_outcome_unknown",
+            AlertSeverity.WARNING,
+            f"order {order.order_id} outcome unknown ({inp.reason}); querying the venue",
+            account_id=order.account_id,
+            symbol=order.symbol,
+            order_id=order.order_id,
+        )
+    )
+    return events
+
+
+def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
+    order = _order_for(state, inp.client_order_id)
+    if order is None:
+        return _unknown_order(inp, inp.client_order_id)
+    events: list[Event] = []
+    if inp.status is None:
+        if order.status in (S.PENDING_NEW, S.UNKNOWN):
+            _move(order, S.REJECTED, inp, events, reason=Reason.VENUE_NOT_FOUND, message="the venue has no such order")
+            if order.replaces_id is not None:
+                _restore_original(state, order, inp, events)
+        elif order.status in WORKING:
+            events.append(_dirty(order.account_id, order.symbol, f"working order {order.order_id} missing at venue"))
+        return events
+    changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
+    target = inp.status
+    if target in (S.PARTIALLY_FILLED, S.FILLED) and order.status is not target:
+        # the fills themselves arrive as VenueFill; only leave UNKNOWN/PENDING_NEW here
+        target = S.NEW if order.status in (S.PENDING_NEW, S.UNKNOWN) else order.status
+    if target is not order.status:
+        _move(order, target, inp, events, **changes)
+    if inp.filled_qty is not None and inp.filled_qty > order.filled_qty:
+        events.append(_dirty(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}"))
+    return events
+
+
+def _on_open_orders(state: OmsState, inp: OpenOrdersSnapshot) -> list[Event]:
+    if inp.account_id not in state.account_configs:
+        return _unknown_account(inp)
+    return reconcile.open_orders(state, inp, IdAllocator(state.next_order_id))
+
+
+def _on_positions(state: OmsState, inp: PositionsSnapshot) -> list[Event]:
+    if inp.account_id not in state.account_configs:
+        return _unknown_account(inp)
+    return reconcile.positions(state, inp)
+
+
+def _on_balances(state: OmsState, inp: BalancesSnapshot) -> list[Event]:
+    if inp.account_id not in state.account_configs:
+        return _unknown_account(inp)
+    balances = {b.currency: b.total for b in inp.balances}
+    account = state.accounts.get(inp.account_id)
+    if account is not None and account.balances == balances:
+        return []
+    return [AccountUpdated(account=Account(account_id=inp.account_id, balances=balances, ts_updated=inp.ts_recv))]
+
+
+def _unknown_account(inp: VenueEvent) -> list[Event]:
+    return [
+        _alert("unknown_account", AlertSeverity.WARNING, f"{type(inp).__name__} for unknown account {inp.account_id!r}")
+    ]
+
+
+# --- operator commands ---------------------------------------------------------------------------------------
+
+
+def _accounts_for(state: OmsState, inp: OperatorCommand) -> list[str] | Replied:
+    if inp.account_id is None:
+        return sorted(state.account_configs)
+    if inp.account_id not in state.account_configs:
+        return Replied(
+            request_id=inp.request_id,
+            ok=False,
+            reason=Reason.UNKNOWN_ACCOUNT,
+            message=f"unknown account {inp.account_id!r}",
+        )
+    return [inp.account_id]
+
+
+def _mode_change(state: OmsState, account_id: str, inp: OperatorCommand, **changes: bool) -> ModeChanged | None:
+    mode = state.mode(account_id)
+    new = _replace(mode, **changes)
+    if new == mode:
+        return None
+    return ModeChanged(account_id=account_id, operator=inp.operator, reason=inp.reason, **msgspec.structs.asdict(new))
+
+
+def _on_operator(state: OmsState, inp: SetSafeMode | SetArmed) -> list[Event]:
+    accounts = _accounts_for(state, inp)
+    if isinstance(accounts, Replied):
+        return [accounts]
+    changes = {"safe": inp.enabled} if isinstance(inp, SetSafeMode) else {"armed": inp.armed}
+    if isinstance(inp, SetArmed) and inp.armed:
+        changes["killed"] = False
+    events: list[Event] = [
+        change for acct in accounts if (change := _mode_change(state, acct, inp, **changes)) is not None
+    ]
+    events.append(Replied(request_id=inp.request_id, ok=True, message=f"{len(events)} account(s) changed"))
+    return events
+
+
+def _on_kill(state: OmsState, inp: KillSwitch) -> list[Event]:
+    accounts = _accounts_for(state, inp)
+    if isinstance(accounts, Replied):
+        return [accounts]
+    events: list[Event] = []
+    canceled: list[int] = []
+    ids = IdAllocator(state.next_order_id)
+    for acct in accounts:
+        for (owner, _symbol), ids in sorted(state.open_orders.items()):
+            if owner != acct:
+                continue
+            for oid in sorted(ids):
+                order = state.orders[oid]
+                if order.status in (S.PENDING_NEW, S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN):
+                    _cancel(order, inp.ts_recv, events)
+                    canceled.append(oid)
+        if inp.flatten:
+            flatten = CloseAll(
+                ts_recv=inp.ts_recv, request_id=inp.request_id, account_id=acct, strategy_id=f"operator:{inp.operator}"
+            )
+            for request in _flatten_requests(state, flatten):
+                _place(state, request, ids, events)
+        change = _mode_change(state, acct, inp, armed=False, killed=True)
+        if change is not None:
+            events.append(change)
+        events.append(
+            _alert(
+                "kill_switch", AlertSeverity.CRITICAL, f"kill switch by {inp.operator}: {inp.reason}", account_id=acct
+            )
+        )
+    events.append(Replied(request_id=inp.request_id, ok=True, order_ids=tuple(canceled)))
+    return events
+
+
+_HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
+    SessionStarted: _on_session,
+    TimerTick: _on_timer,
+    MarketQuote: _on_quote,
+    SubmitOrder: _on_submit,
+    PreviewOrder: _on_preview,
+    CancelOrder: _on_cancel,
+    ReplaceOrder: _on_replace,
+    ClosePosition: _on_close_position,
+    CloseAll: _on_close_all,
+    VenueOrderAccepted: _on_accepted,
+    VenueOrderRejected: _on_rejected,
+    VenueFill: _on_fill,
+    VenueOrderCanceled: _on_closed_by_venue(S.CANCELED),
+    VenueOrderExpired: _on_closed_by_venue(S.EXPIRED),
+    VenueOrderReplaced: _on_replaced,
+    VenueCancelRejected: _on_cancel_rejected,
+    VenueReplaceRejected: _on_replace_rejected,
+    SubmitOutcomeUnknown: _on_outcome_unknown,
+    VenueOrderStatus: _on_order_status,
+    OpenOrdersSnapshot: _on_open_orders,
+    PositionsSnapshot: _on_positions,
+    BalancesSnapshot: _on_balances,
+    SetSafeMode: _on_operator,
+    SetArmed: _on_operator,
+    KillSwitch: _on_kill,
+}

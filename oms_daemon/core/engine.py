@@ -1,0 +1,28 @@
+"""``Core``: decide then evolve, one input at a time. The daemon, replay and benches all use it."""
+
+from oms_daemon.core.decide import decide
+from oms_daemon.core.events import Event
+from oms_daemon.core.evolve import evolve
+from oms_daemon.core.inputs import Input
+from oms_daemon.core.state import OmsState
+
+__all__ = ["Core"]
+
+
+class Core:
+    """The pure OMS: feed it inputs in journal order, get back what each one decided."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: OmsState | None = None) -> None:
+        self.state = state if state is not None else OmsState()
+
+    def step(self, inp: Input) -> list[Event]:
+        """Decide ``inp`` against the current state, apply the resulting events, return them."""
+        state = self.state
+        events = decide(state, inp)
+        for event in events:
+            evolve(state, event)
+        if inp.ts_recv > state.last_ts:
+            state.last_ts = inp.ts_recv
+        return events

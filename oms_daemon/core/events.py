@@ -1,0 +1,185 @@
+"""What the core decides: state changes (applied by ``evolve``) and outputs for the shell.
+
+State-change events carry the new version of the entity, so ``evolve`` only stores it and
+publishers can forward it as is. Output events (venue commands, replies, alerts) leave state alone
+except where noted.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from oms_daemon.core.config import CoreConfig
+from oms_daemon.core.enums import AlertSeverity
+from oms_daemon.core.model import Account, Fill, Order, Position, Quote
+
+__all__ = [
+    "AccountUpdated",
+    "AlertRaised",
+    "AnyEvent",
+    "CancelAtVenue",
+    "Event",
+    "FillBooked",
+    "ModeChanged",
+    "ModifyAtVenue",
+    "OrderUpdated",
+    "PositionUpdated",
+    "PositionsMarkedDirty",
+    "QueryAtVenue",
+    "QuoteUpdated",
+    "Replied",
+    "SessionConfigured",
+    "SnapshotRequested",
+    "SubmitToVenue",
+    "VenueCommand",
+]
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag=True, omit_defaults=True):
+    """Base of every event the core emits."""
+
+
+# --- state changes -------------------------------------------------------------------------------
+
+
+class SessionConfigured(Event, kw_only=True):
+    """A new session's configuration took effect."""
+
+    config: CoreConfig
+
+
+class OrderUpdated(Event, kw_only=True):
+    """An order was created or changed; ``order`` is its new version."""
+
+    order: Order
+    previous_status: str | None = None
+
+
+class FillBooked(Event, kw_only=True):
+    """A fill was booked (it moves a position and an account)."""
+
+    fill: Fill
+
+
+class PositionUpdated(Event, kw_only=True):
+    """A position opened, changed or closed; ``position`` is its new version."""
+
+    position: Position
+
+
+class AccountUpdated(Event, kw_only=True):
+    """An account's balances changed."""
+
+    account: Account
+
+
+class QuoteUpdated(Event, kw_only=True):
+    """The last quote of a symbol changed."""
+
+    quote: Quote
+
+
+class ModeChanged(Event, kw_only=True):
+    """An account's safety mode changed (SAFE, armed, killed); ``operator`` is who asked."""
+
+    account_id: str
+    safe: bool
+    armed: bool
+    killed: bool
+    operator: str
+    reason: str = ""
+
+
+class PositionsMarkedDirty(Event, kw_only=True):
+    """Positions of (account, symbol) can no longer be trusted until reconciled."""
+
+    account_id: str
+    symbol: str
+    dirty: bool
+    reason: str
+
+
+# --- outputs ------------------------------------------------------------------------------------------
+
+
+class VenueCommand(Event, kw_only=True):
+    """Base of commands the shell must send to a venue adapter (after the journal append)."""
+
+    account_id: str
+
+
+class SubmitToVenue(VenueCommand, kw_only=True):
+    """Send a new order."""
+
+    order: Order
+
+
+class CancelAtVenue(VenueCommand, kw_only=True):
+    """Cancel a working order."""
+
+    order: Order
+
+
+class ModifyAtVenue(VenueCommand, kw_only=True):
+    """Replace ``order`` by ``replacement`` (new client order id, new qty/prices)."""
+
+    order: Order
+    replacement: Order
+
+
+class QueryAtVenue(VenueCommand, kw_only=True):
+    """Look an order up at the venue by client order id (to resolve UNKNOWN or missing orders)."""
+
+    client_order_id: str
+    symbol: str
+
+
+class SnapshotRequested(VenueCommand, kw_only=True):
+    """Fetch venue snapshots (orders, positions, balances) for reconciliation."""
+
+    reason: str
+
+
+class Replied(Event, kw_only=True):
+    """The one answer to an intent or operator request."""
+
+    request_id: str
+    ok: bool
+    order_id: int | None = None
+    order_ids: tuple[int, ...] = ()
+    reason: str | None = None
+    message: str | None = None
+    data: Any = None
+
+
+class AlertRaised(Event, kw_only=True):
+    """Something an operator should see."""
+
+    code: str
+    severity: AlertSeverity
+    message: str
+    account_id: str | None = None
+    symbol: str | None = None
+    order_id: int | None = None
+    amount: Decimal | None = None
+
+
+AnyEvent = (
+    SessionConfigured
+    | OrderUpdated
+    | FillBooked
+    | PositionUpdated
+    | AccountUpdated
+    | QuoteUpdated
+    | ModeChanged
+    | PositionsMarkedDirty
+    | SubmitToVenue
+    | CancelAtVenue
+    | ModifyAtVenue
+    | QueryAtVenue
+    | SnapshotRequested
+    | Replied
+    | AlertRaised
+)
+"""Every concrete event."""

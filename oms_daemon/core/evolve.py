@@ -1,0 +1,113 @@
+"""``evolve(state, event)``: store what ``decide`` decided. The only code that changes state."""
+
+from collections.abc import Callable
+from typing import Any
+
+from oms_daemon.core.events import (
+    AccountUpdated,
+    Event,
+    FillBooked,
+    ModeChanged,
+    OrderUpdated,
+    PositionsMarkedDirty,
+    PositionUpdated,
+    QuoteUpdated,
+    SessionConfigured,
+)
+from oms_daemon.core.state import AccountMode, OmsState
+from oms_daemon.core.transitions import WORKING
+
+__all__ = ["evolve"]
+
+
+def evolve(state: OmsState, event: Event) -> None:
+    """Apply one event; output-only events (commands, replies, alerts) leave state alone."""
+    apply = _APPLY.get(type(event))
+    if apply is not None:
+        apply(state, event)
+
+
+def _configured(state: OmsState, event: SessionConfigured) -> None:
+    state.config = event.config
+    state.account_configs = {a.account_id: a for a in event.config.accounts}
+    state.instruments = {i.symbol: i for i in event.config.instruments}
+
+
+def _order(state: OmsState, event: OrderUpdated) -> None:
+    order = event.order
+    oid = order.order_id
+    state.orders[oid] = order
+    state.touch("order", oid)
+    if oid >= state.next_order_id:
+        state.next_order_id = oid + 1
+    state.order_by_client_id[order.client_order_id] = oid
+    if order.idempotency_key is not None:
+        state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
+    key = (order.account_id, order.symbol)
+    if order.status in WORKING:
+        state.open_orders.setdefault(key, set()).add(oid)
+    else:
+        working = state.open_orders.get(key)
+        if working is not None:
+            working.discard(oid)
+
+
+def _fill(state: OmsState, event: FillBooked) -> None:
+    fill = event.fill
+    state.fills[fill.fill_id] = fill
+    state.touch("fill", fill.fill_id)
+    state.trade_ids.add((fill.account_id, fill.trade_id))
+    if fill.fill_id >= state.next_fill_id:
+        state.next_fill_id = fill.fill_id + 1
+
+
+def _position(state: OmsState, event: PositionUpdated) -> None:
+    position = event.position
+    pid = position.position_id
+    state.positions[pid] = position
+    state.touch("position", pid)
+    if pid >= state.next_position_id:
+        state.next_position_id = pid + 1
+    key = (position.account_id, position.symbol)
+    opened = state.open_positions.setdefault(key, [])
+    if position.is_open:
+        if pid not in opened:
+            opened.append(pid)
+            if position.opened_by_order_id is not None:
+                state.order_tickets[position.opened_by_order_id] = pid
+    elif pid in opened:
+        opened.remove(pid)
+
+
+def _account(state: OmsState, event: AccountUpdated) -> None:
+    state.accounts[event.account.account_id] = event.account
+    state.touch("account", event.account.account_id)
+
+
+def _quote(state: OmsState, event: QuoteUpdated) -> None:
+    state.quotes[event.quote.symbol] = event.quote
+    state.touch("quote", event.quote.symbol)
+
+
+def _mode(state: OmsState, event: ModeChanged) -> None:
+    state.modes[event.account_id] = AccountMode(safe=event.safe, armed=event.armed, killed=event.killed)
+
+
+def _dirty(state: OmsState, event: PositionsMarkedDirty) -> None:
+    key = (event.account_id, event.symbol)
+    if event.dirty:
+        state.dirty[key] = event.reason
+    else:
+        state.dirty.pop(key, None)
+
+
+_APPLY: dict[type, Callable[[OmsState, Any], None]] = {
+    SessionConfigured: _configured,
+    OrderUpdated: _order,
+    FillBooked: _fill,
+    PositionUpdated: _position,
+    AccountUpdated: _account,
+    QuoteUpdated: _quote,
+    ModeChanged: _mode,
+    PositionsMarkedDirty: _dirty,
+}

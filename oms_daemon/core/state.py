@@ -1,0 +1,132 @@
+"""The state the writer task owns: entity tables, derived indexes and an incremental state hash.
+
+Entities (orders, fills, positions, accounts, quotes) are frozen Structs. The container itself is
+mutable and changed only by ``evolve`` (one writer); copying whole tables per event would not
+reach the daemon's throughput targets. Indexes are derived from the entities and excluded from the
+hash; the hash covers every entity and counter, so two states with equal hashes decide alike.
+"""
+
+import hashlib
+from decimal import Decimal
+
+import msgspec
+
+from oms_daemon.core.config import AccountConfig, CoreConfig, Instrument
+from oms_daemon.core.model import Account, Fill, Order, Position, Quote
+
+__all__ = ["AccountMode", "OmsState", "SymbolKey"]
+
+SymbolKey = tuple[str, str]
+"""(account_id, symbol)."""
+
+_MASK = (1 << 64) - 1
+_encode = msgspec.msgpack.Encoder(order="deterministic").encode
+
+
+class AccountMode(msgspec.Struct, frozen=True, kw_only=True):
+    """Safety mode of one account."""
+
+    safe: bool = False
+    armed: bool = False
+    killed: bool = False
+
+
+def _digest(tag: bytes, entity: object) -> int:
+    return int.from_bytes(hashlib.blake2b(tag + _encode(entity), digest_size=8).digest(), "little")
+
+
+class OmsState:
+    """Every order, fill, position, account and mode; owned by the single writer."""
+
+    def __init__(self) -> None:
+        self.config: CoreConfig | None = None
+        self.account_configs: dict[str, AccountConfig] = {}
+        self.instruments: dict[str, Instrument] = {}
+        # entities (hashed)
+        self.orders: dict[int, Order] = {}
+        self.fills: dict[int, Fill] = {}
+        self.positions: dict[int, Position] = {}
+        self.accounts: dict[str, Account] = {}
+        self.modes: dict[str, AccountMode] = {}
+        self.dirty: dict[SymbolKey, str] = {}
+        self.quotes: dict[str, Quote] = {}
+        self.next_order_id = 1
+        self.next_fill_id = 1
+        self.next_position_id = 1
+        self.last_ts = 0
+        # derived indexes (not hashed)
+        self.order_by_client_id: dict[str, int] = {}
+        self.idempotency: dict[tuple[str, str, str], int] = {}
+        self.trade_ids: set[tuple[str, str]] = set()
+        self.open_orders: dict[SymbolKey, set[int]] = {}
+        self.open_positions: dict[SymbolKey, list[int]] = {}
+        self.order_tickets: dict[int, int] = {}
+        # incremental hash bookkeeping
+        self._digests: dict[tuple[str, object], int] = {}
+        self._accumulator = 0
+        self._touched: set[tuple[str, object]] = set()
+
+    # --- reads used by decide -------------------------------------------------------------------
+
+    def net_quantity(self, key: SymbolKey) -> Decimal:
+        """Signed net position of (account, symbol) over all its open positions/tickets."""
+        total = Decimal(0)
+        for pid in self.open_positions.get(key, ()):
+            total += self.positions[pid].quantity
+        return total
+
+    def working_orders(self, key: SymbolKey) -> list[Order]:
+        """Working orders (UNKNOWN included) of (account, symbol), oldest first."""
+        return [self.orders[oid] for oid in sorted(self.open_orders.get(key, ()))]
+
+    def working_leaves(self, key: SymbolKey) -> tuple[Decimal, Decimal]:
+        """Open-order exposure: (working buy quantity, working sell quantity)."""
+        buys = sells = Decimal(0)
+        for oid in self.open_orders.get(key, ()):
+            order = self.orders[oid]
+            if order.side == "BUY":
+                buys += order.leaves_qty
+            else:
+                sells += order.leaves_qty
+        return buys, sells
+
+    def mode(self, account_id: str) -> AccountMode:
+        """Current mode of an account."""
+        return self.modes.get(account_id) or AccountMode()
+
+    # --- writes used by evolve ----------------------------------------------------------------------
+
+    def touch(self, table: str, key: object) -> None:
+        """Record that an entity changed since the last hash."""
+        self._touched.add((table, key))
+
+    def state_hash(self) -> str:
+        """Hash of every entity, mode and counter (incremental over entities changed since last call)."""
+        tables = {
+            "order": self.orders,
+            "fill": self.fills,
+            "position": self.positions,
+            "account": self.accounts,
+            "quote": self.quotes,
+        }
+        for table, key in self._touched:
+            old = self._digests.pop((table, key), 0)
+            entity = tables[table].get(key)  # type: ignore[call-overload]
+            new = _digest(f"{table}:{key}:".encode(), entity) if entity is not None else 0
+            if new:
+                self._digests[(table, key)] = new
+            self._accumulator = (self._accumulator - old + new) & _MASK
+        self._touched.clear()
+        scalars = _encode(
+            [
+                self.config,
+                sorted(self.modes.items()),
+                sorted([list(k), v] for k, v in self.dirty.items()),
+                self.next_order_id,
+                self.next_fill_id,
+                self.next_position_id,
+                self.last_ts,
+                self._accumulator,
+            ]
+        )
+        return hashlib.blake2b(scalars, digest_size=16).hexdigest()
