@@ -36,9 +36,9 @@ def is_reducing(state: OmsState, req: OrderRequest) -> bool:
         held = ticket.quantity
     else:
         held = state.net_quantity(key)
-    if held == 0 or (held > 0) == (req.side is OrderSide.BUY):
+    if held == 0 or (held > 0) == (req.side == OrderSide.BUY):
         return False
-    same_side = sum((o.leaves_qty for o in state.working_orders(key) if o.side is req.side and o.reduce_only), ZERO)
+    same_side = sum((o.leaves_qty for o in state.working_orders(key) if o.side == req.side and o.reduce_only), ZERO)
     return req.quantity + same_side <= abs(held)
 
 
@@ -55,7 +55,7 @@ def _shape(req: OrderRequest, instrument: Instrument) -> Iterator[Refusal]:
             yield Refusal(Reason.MISSING_STOP_PRICE, f"{req.order_type} order needs a stop_price")
         elif req.stop_price <= 0:
             yield Refusal(Reason.INVALID_PRICE, f"stop_price must be positive, got {req.stop_price}")
-    if req.post_only and req.order_type is not OrderType.LIMIT:
+    if req.post_only and req.order_type != OrderType.LIMIT:
         yield Refusal(Reason.POST_ONLY_NOT_LIMIT, "post_only is only valid on LIMIT orders")
     step, tick = instrument.step_size, instrument.tick_size
     if step and req.quantity > 0 and req.quantity % step:
@@ -73,9 +73,9 @@ def _funds(
 ) -> Iterator[Refusal]:
     notional = req.quantity * price * instrument.multiplier
     fee = notional * instrument.fee_bps / 10000
-    if config.kind is AccountKind.MARGIN:
+    if config.kind == AccountKind.MARGIN:
         needed, currency = notional * instrument.margin_rate + fee, instrument.quote_currency
-    elif req.side is OrderSide.BUY:
+    elif req.side == OrderSide.BUY:
         needed, currency = notional + fee, instrument.quote_currency
     else:
         needed, currency = req.quantity, instrument.base_currency

@@ -262,7 +262,7 @@ def _on_submit(state: OmsState, inp: SubmitOrder) -> list[Event]:
             return [
                 Replied(
                     request_id=inp.request_id,
-                    ok=order.status is not S.REJECTED,
+                    ok=order.status != S.REJECTED,
                     order_id=existing,
                     reason=order.reason,
                     message="duplicate idempotency key: existing order returned",
@@ -287,7 +287,7 @@ def _owned_order(state: OmsState, inp: CancelOrder | ReplaceOrder) -> Order | Re
 
 def _cancel(order: Order, ts: int, events: list[Event]) -> None:
     """Ask the venue to cancel ``order`` (UNKNOWN orders keep their status until the venue answers)."""
-    if order.status is not S.UNKNOWN:
+    if order.status != S.UNKNOWN:
         new = _replace(order, status=S.PENDING_CANCEL, ts_recv=ts)
         events.append(_updated(new, order))
         order = new
@@ -303,9 +303,9 @@ def _on_cancel(state: OmsState, inp: CancelOrder) -> list[Event]:
         return [found]
     order = found
     ok = Replied(request_id=inp.request_id, ok=True, order_id=order.order_id)
-    if order.status is S.PENDING_CANCEL:
+    if order.status == S.PENDING_CANCEL:
         return [_replace(ok, message="cancel already pending")]
-    if order.status is S.PENDING_REPLACE:
+    if order.status == S.PENDING_REPLACE:
         return [_refuse(inp, Reason.REPLACE_PENDING, "a replace is pending on this order", order.order_id)]
     if order.status in TERMINAL:
         return [_refuse(inp, Reason.ORDER_NOT_OPEN, f"order is {order.status}", order.order_id)]
@@ -323,9 +323,9 @@ def _on_replace(state: OmsState, inp: ReplaceOrder) -> list[Event]:
     if isinstance(found, Replied):
         return [found]
     order = found
-    if order.status is S.PENDING_REPLACE:
+    if order.status == S.PENDING_REPLACE:
         return [_refuse(inp, Reason.REPLACE_PENDING, "a replace is already pending", order.order_id)]
-    if order.status is S.PENDING_CANCEL:
+    if order.status == S.PENDING_CANCEL:
         return [_refuse(inp, Reason.CANCEL_PENDING, "a cancel is pending on this order", order.order_id)]
     if order.status not in (S.NEW, S.PARTIALLY_FILLED):
         return [_refuse(inp, Reason.ORDER_NOT_OPEN, f"order is {order.status}", order.order_id)]
@@ -362,7 +362,7 @@ def _on_replace(state: OmsState, inp: ReplaceOrder) -> list[Event]:
     config = state.account_configs[order.account_id]
     instrument = state.instruments[order.symbol]
     adds_risk = quantity > order.quantity or (
-        price is not None and order.price is not None and (price > order.price) == (order.side is OrderSide.BUY)
+        price is not None and order.price is not None and (price > order.price) == (order.side == OrderSide.BUY)
     )
     for refusal in refusals(state, config, instrument, request):
         if adds_risk or refusal.reason not in (Reason.SAFE_MODE, Reason.POSITION_DIRTY, Reason.INSUFFICIENT_FUNDS):
@@ -401,7 +401,7 @@ def _close_requests(state: OmsState, inp: Intent, symbol: str, quantity: Decimal
     tickets = [state.positions[pid] for pid in state.open_positions.get(key, ())]
     if isinstance(inp, ClosePosition) and inp.position_id is not None:
         tickets = [t for t in tickets if t.position_id == inp.position_id]
-    per_ticket = config.position_mode is PositionMode.HEDGING
+    per_ticket = config.position_mode == PositionMode.HEDGING
     targets = [(t.position_id, t.quantity) for t in tickets] if per_ticket else [(None, state.net_quantity(key))]
     requests = []
     remaining = quantity
@@ -514,7 +514,7 @@ def _on_preview(state: OmsState, inp: PreviewOrder) -> list[Event]:
     if quote is not None and quote.bid is not None and quote.ask is not None:
         mid = _CTX.divide(quote.bid + quote.ask, Decimal(2))
     notional = inp.quantity * price * instrument.multiplier if price is not None else None
-    signed = inp.quantity if inp.side is OrderSide.BUY else -inp.quantity
+    signed = inp.quantity if inp.side == OrderSide.BUY else -inp.quantity
     position = state.net_quantity(key)
     buys, sells = state.working_leaves(key)
     margin_now = used_margin(state, inp.account_id)
@@ -532,8 +532,8 @@ def _on_preview(state: OmsState, inp: PreviewOrder) -> list[Event]:
         margin_used=margin_now,
         position_before=position,
         position_after=position + signed,
-        exposure_long_after=position + buys + (inp.quantity if inp.side is OrderSide.BUY else ZERO),
-        exposure_short_after=position - sells - (inp.quantity if inp.side is OrderSide.SELL else ZERO),
+        exposure_long_after=position + buys + (inp.quantity if inp.side == OrderSide.BUY else ZERO),
+        exposure_short_after=position - sells - (inp.quantity if inp.side == OrderSide.SELL else ZERO),
         reducing=is_reducing(state, inp),
         refusals=tuple(refusals(state, config, instrument, inp)),
     )
@@ -551,9 +551,9 @@ def _on_accepted(state: OmsState, inp: VenueOrderAccepted) -> list[Event]:
     changes: dict[str, Any] = {}
     if order.venue_order_id != inp.venue_order_id:
         changes["venue_order_id"] = inp.venue_order_id
-    if order.status in (S.PENDING_NEW, S.UNKNOWN) or order.status is S.REJECTED:
+    if order.status in (S.PENDING_NEW, S.UNKNOWN) or order.status == S.REJECTED:
         _move(order, S.NEW, inp, events, **changes)
-        if order.status is S.REJECTED:
+        if order.status == S.REJECTED:
             events.append(_dirty(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
     elif changes:  # a late or repeated ack: keep the status, learn the venue id
         _move(order, order.status, inp, events, **changes)
@@ -574,7 +574,7 @@ def _on_rejected(state: OmsState, inp: VenueOrderRejected) -> list[Event]:
 def _restore_original(state: OmsState, replacement: Order, inp: VenueEvent, events: list[Event]) -> None:
     """A replacement failed: the original order works on as it was."""
     original = state.orders.get(replacement.replaces_id or 0)
-    if original is None or original.status is not S.PENDING_REPLACE:
+    if original is None or original.status != S.PENDING_REPLACE:
         return
     back = S.PARTIALLY_FILLED if original.filled_qty > 0 else S.NEW
     _move(original, back, inp, events, replaced_by_id=None)
@@ -632,7 +632,7 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
     )
     key = (inp.account_id, inp.symbol)
     opened = state.open_positions.get(key) or []
-    if config.position_mode is PositionMode.HEDGING:
+    if config.position_mode == PositionMode.HEDGING:
         ticket = order.position_id if order and order.position_id in opened else None
         if ticket is None and order_id is not None and state.order_tickets.get(order_id) in opened:
             ticket = state.order_tickets[order_id]
@@ -665,7 +665,7 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
         changes["commission_currency"] = inp.commission_currency or order.commission_currency
     if inp.venue_order_id and order.venue_order_id is None:
         changes["venue_order_id"] = inp.venue_order_id
-    if order.status in TERMINAL and order.status is not S.FILLED:
+    if order.status in TERMINAL and order.status != S.FILLED:
         events.append(
             _alert(
                 "fill_on_closed_order",
@@ -700,7 +700,7 @@ def _on_closed_by_venue(
         order = _order_for(state, inp.client_order_id)
         if order is None:
             return _unknown_order(inp, inp.client_order_id)
-        if order.status is target:
+        if order.status == target:
             return []
         events: list[Event] = []
         changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
@@ -718,7 +718,7 @@ def _on_replaced(state: OmsState, inp: VenueOrderReplaced) -> list[Event]:
     if original is None or replacement is None:
         return _unknown_order(inp, inp.client_order_id if replacement is None else inp.orig_client_order_id)
     events: list[Event] = []
-    if original.status is not S.REPLACED:
+    if original.status != S.REPLACED:
         _move(original, S.REPLACED, inp, events)
     if replacement.status in (S.PENDING_NEW, S.UNKNOWN):
         carried = {
@@ -738,7 +738,7 @@ def _on_cancel_rejected(state: OmsState, inp: VenueCancelRejected) -> list[Event
     order = _order_for(state, inp.client_order_id)
     if order is None:
         return _unknown_order(inp, inp.client_order_id)
-    if order.status is not S.PENDING_CANCEL:
+    if order.status != S.PENDING_CANCEL:
         return []
     events: list[Event] = []
     _move(order, S.PARTIALLY_FILLED if order.filled_qty > 0 else S.NEW, inp, events, message=inp.reason)
@@ -760,7 +760,7 @@ def _on_outcome_unknown(state: OmsState, inp: SubmitOutcomeUnknown) -> list[Even
     order = _order_for(state, inp.client_order_id)
     if order is None:
         return _unknown_order(inp, inp.client_order_id)
-    if order.status is not S.PENDING_NEW:
+    if order.status != S.PENDING_NEW:
         return []
     events: list[Event] = []
     _move(order, S.UNKNOWN, inp, events, message=inp.reason)
@@ -793,10 +793,10 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
         return events
     changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
     target = inp.status
-    if target in (S.PARTIALLY_FILLED, S.FILLED) and order.status is not target:
+    if target in (S.PARTIALLY_FILLED, S.FILLED) and order.status != target:
         # the fills themselves arrive as VenueFill; only leave UNKNOWN/PENDING_NEW here
         target = S.NEW if order.status in (S.PENDING_NEW, S.UNKNOWN) else order.status
-    if target is not order.status:
+    if target != order.status:
         _move(order, target, inp, events, **changes)
     if inp.filled_qty is not None and inp.filled_qty > order.filled_qty:
         events.append(_dirty(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}"))
@@ -877,10 +877,10 @@ def _on_kill(state: OmsState, inp: KillSwitch) -> list[Event]:
     canceled: list[int] = []
     ids = IdAllocator(state.next_order_id)
     for acct in accounts:
-        for (owner, _symbol), ids in sorted(state.open_orders.items()):
+        for (owner, _symbol), working in sorted(state.open_orders.items()):
             if owner != acct:
                 continue
-            for oid in sorted(ids):
+            for oid in sorted(working):
                 order = state.orders[oid]
                 if order.status in (S.PENDING_NEW, S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN):
                     _cancel(order, inp.ts_recv, events)

@@ -57,7 +57,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     @property
     def signed_leaves(self) -> Decimal:
         """Working quantity signed by side (+ buy, - sell)."""
-        return self.leaves_qty if self.side is OrderSide.BUY else -self.leaves_qty
+        return self.leaves_qty if self.side == OrderSide.BUY else -self.leaves_qty
 
 
 class Fill(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -85,7 +85,7 @@ class Fill(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     @property
     def signed_qty(self) -> Decimal:
         """Quantity signed by side (+ buy, - sell)."""
-        return self.quantity if self.side is OrderSide.BUY else -self.quantity
+        return self.quantity if self.side == OrderSide.BUY else -self.quantity
 
 
 class Position(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -42,6 +42,6 @@ class Move(Enum):
 
 def classify(current: S, target: S) -> Move:
     """Classify moving from ``current`` to ``target``."""
-    if current is target:
+    if current == target:
         return Move.SAME
     return Move.ALLOWED if target in TRANSITIONS[current] else Move.ILLEGAL
