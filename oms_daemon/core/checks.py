@@ -1,6 +1,5 @@
 """Pre-trade checks: every refusal an order request can meet, in the order they are applied."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import msgspec
@@ -19,7 +18,7 @@ _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPPED = (OrderType.STOP, OrderType.STOP_LIMIT)
 
 
-class Refusal(msgspec.Struct, frozen=True):
+class Refusal(msgspec.Struct, frozen=True, gc=False):
     """One reason an order would be refused, with a human message."""
 
     reason: Reason
@@ -36,43 +35,54 @@ def is_reducing(state: OmsState, req: OrderRequest) -> bool:
         held = ticket.quantity
     else:
         held = state.net_quantity(key)
-    if held == 0 or (held > 0) == (req.side == OrderSide.BUY):
+    if not held or (held > 0) == (req.side == OrderSide.BUY):
         return False
-    same_side = sum((o.leaves_qty for o in state.working_orders(key) if o.side == req.side and o.reduce_only), ZERO)
-    return req.quantity + same_side <= abs(held)
+    room = abs(held) - req.quantity
+    if room < 0:
+        return False
+    orders = state.orders
+    for oid in state.open_orders.get(key, ()):
+        order = orders[oid]
+        if order.reduce_only and order.side == req.side:
+            room -= order.leaves_qty
+    return room >= 0
 
 
-def _shape(req: OrderRequest, instrument: Instrument) -> Iterator[Refusal]:
-    if req.quantity <= 0:
-        yield Refusal(Reason.INVALID_QUANTITY, f"quantity must be positive, got {req.quantity}")
-    if req.order_type in _PRICED:
-        if req.price is None:
-            yield Refusal(Reason.MISSING_PRICE, f"{req.order_type} order needs a price")
-        elif req.price <= 0:
-            yield Refusal(Reason.INVALID_PRICE, f"price must be positive, got {req.price}")
-    if req.order_type in _STOPPED:
-        if req.stop_price is None:
-            yield Refusal(Reason.MISSING_STOP_PRICE, f"{req.order_type} order needs a stop_price")
-        elif req.stop_price <= 0:
-            yield Refusal(Reason.INVALID_PRICE, f"stop_price must be positive, got {req.stop_price}")
-    if req.post_only and req.order_type != OrderType.LIMIT:
-        yield Refusal(Reason.POST_ONLY_NOT_LIMIT, "post_only is only valid on LIMIT orders")
+def _shape(req: OrderRequest, instrument: Instrument, found: list[Refusal]) -> None:
+    quantity, price, stop = req.quantity, req.price, req.stop_price
+    if quantity <= 0:
+        found.append(Refusal(Reason.INVALID_QUANTITY, f"quantity must be positive, got {quantity}"))
+    order_type = req.order_type
+    if order_type in _PRICED:
+        if price is None:
+            found.append(Refusal(Reason.MISSING_PRICE, f"{order_type} order needs a price"))
+        elif price <= 0:
+            found.append(Refusal(Reason.INVALID_PRICE, f"price must be positive, got {price}"))
+    if order_type in _STOPPED:
+        if stop is None:
+            found.append(Refusal(Reason.MISSING_STOP_PRICE, f"{order_type} order needs a stop_price"))
+        elif stop <= 0:
+            found.append(Refusal(Reason.INVALID_PRICE, f"stop_price must be positive, got {stop}"))
+    if req.post_only and order_type != OrderType.LIMIT:
+        found.append(Refusal(Reason.POST_ONLY_NOT_LIMIT, "post_only is only valid on LIMIT orders"))
     step, tick = instrument.step_size, instrument.tick_size
-    if step and req.quantity > 0 and req.quantity % step:
-        yield Refusal(Reason.QUANTITY_STEP, f"quantity {req.quantity} is not a multiple of step {step}")
+    if step and quantity > 0 and quantity % step:
+        found.append(Refusal(Reason.QUANTITY_STEP, f"quantity {quantity} is not a multiple of step {step}"))
     if tick:
-        for name, value in (("price", req.price), ("stop_price", req.stop_price)):
-            if value is not None and value > 0 and value % tick:
-                yield Refusal(Reason.PRICE_TICK, f"{name} {value} is not a multiple of tick {tick}")
-    if instrument.min_qty is not None and 0 < req.quantity < instrument.min_qty:
-        yield Refusal(Reason.MIN_QUANTITY, f"quantity {req.quantity} is below the minimum {instrument.min_qty}")
+        if price is not None and price > 0 and price % tick:
+            found.append(Refusal(Reason.PRICE_TICK, f"price {price} is not a multiple of tick {tick}"))
+        if stop is not None and stop > 0 and stop % tick:
+            found.append(Refusal(Reason.PRICE_TICK, f"stop_price {stop} is not a multiple of tick {tick}"))
+    minimum = instrument.min_qty
+    if minimum is not None and 0 < quantity < minimum:
+        found.append(Refusal(Reason.MIN_QUANTITY, f"quantity {quantity} is below the minimum {minimum}"))
 
 
 def _funds(
     state: OmsState, config: AccountConfig, instrument: Instrument, req: OrderRequest, price: Decimal
-) -> Iterator[Refusal]:
+) -> Refusal | None:
     notional = req.quantity * price * instrument.multiplier
-    fee = notional * instrument.fee_bps / 10000
+    fee = notional * instrument.fee_bps / 10000 if instrument.fee_bps else ZERO
     if config.kind == AccountKind.MARGIN:
         needed, currency = notional * instrument.margin_rate + fee, instrument.quote_currency
     elif req.side == OrderSide.BUY:
@@ -81,34 +91,44 @@ def _funds(
         needed, currency = req.quantity, instrument.base_currency
     free = free_balance(state, req.account_id, currency)
     if needed > free:
-        yield Refusal(Reason.INSUFFICIENT_FUNDS, f"needs {needed} {currency}, {free} free")
+        return Refusal(Reason.INSUFFICIENT_FUNDS, f"needs {needed} {currency}, {free} free")
+    return None
 
 
-def refusals(state: OmsState, config: AccountConfig, instrument: Instrument, req: OrderRequest) -> Iterator[Refusal]:
-    """Every check the request fails, in order; an empty iteration means it may be placed."""
+def refusals(
+    state: OmsState, config: AccountConfig, instrument: Instrument, req: OrderRequest, *, first: bool = False
+) -> list[Refusal]:
+    """Every check the request fails, in order (only the first when ``first``); empty means it may go."""
+    found: list[Refusal] = []
     if config.symbols and req.symbol not in config.symbols:
-        yield Refusal(Reason.SYMBOL_NOT_ALLOWED, f"{req.symbol} is not enabled on {req.account_id}")
-    yield from _shape(req, instrument)
-    mode = state.mode(req.account_id)
-    if mode.killed:
-        yield Refusal(Reason.KILL_SWITCH, f"kill switch is active on {req.account_id}")
-    if not mode.armed:
-        yield Refusal(Reason.NOT_ARMED, f"{req.account_id} is not armed")
+        found.append(Refusal(Reason.SYMBOL_NOT_ALLOWED, f"{req.symbol} is not enabled on {req.account_id}"))
+    _shape(req, instrument, found)
+    mode = state.modes.get(req.account_id)
+    if mode is None or mode.killed or not mode.armed:
+        if mode is not None and mode.killed:
+            found.append(Refusal(Reason.KILL_SWITCH, f"kill switch is active on {req.account_id}"))
+        found.append(Refusal(Reason.NOT_ARMED, f"{req.account_id} is not armed"))
+    if first and found:
+        return found
     reducing = is_reducing(state, req)
     if req.reduce_only and not reducing:
-        yield Refusal(Reason.REDUCE_ONLY, "reduce-only order would open or increase a position")
+        found.append(Refusal(Reason.REDUCE_ONLY, "reduce-only order would open or increase a position"))
     if reducing:
-        return
-    if mode.safe:
-        yield Refusal(Reason.SAFE_MODE, f"{req.account_id} is in SAFE mode: only reducing orders")
-    dirty = state.dirty.get((req.account_id, req.symbol))
+        return found
+    if mode is not None and mode.safe:
+        found.append(Refusal(Reason.SAFE_MODE, f"{req.account_id} is in SAFE mode: only reducing orders"))
+    dirty = state.dirty.get((req.account_id, req.symbol)) if state.dirty else None
     if dirty is not None:
-        yield Refusal(Reason.POSITION_DIRTY, f"{req.symbol} position is dirty ({dirty}): only reducing orders")
+        found.append(Refusal(Reason.POSITION_DIRTY, f"{req.symbol} position is dirty ({dirty}): only reducing orders"))
+    if first and found:
+        return found
     price = reference_price(state, req.symbol, req.side, req.price if req.order_type in _PRICED else None)
     if price is None or req.quantity <= 0:
-        return
-    if instrument.min_notional is not None and req.quantity * price < instrument.min_notional:
-        yield Refusal(
-            Reason.MIN_NOTIONAL, f"notional {req.quantity * price} is below the minimum {instrument.min_notional}"
-        )
-    yield from _funds(state, config, instrument, req, price)
+        return found
+    minimum = instrument.min_notional
+    if minimum is not None and req.quantity * price < minimum:
+        found.append(Refusal(Reason.MIN_NOTIONAL, f"notional {req.quantity * price} is below the minimum {minimum}"))
+    short = _funds(state, config, instrument, req, price)
+    if short is not None:
+        found.append(short)
+    return found

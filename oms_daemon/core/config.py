@@ -13,7 +13,7 @@ from oms_daemon.core.enums import AccountKind, PositionMode
 __all__ = ["AccountConfig", "CoreConfig", "Instrument"]
 
 
-class Instrument(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Instrument(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """A tradable symbol with its currencies and trading rules."""
 
     symbol: str
@@ -28,7 +28,7 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     fee_bps: Decimal = Decimal(0)
 
 
-class AccountConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class AccountConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One trading account at one venue and who may trade it."""
 
     account_id: str
@@ -41,7 +41,7 @@ class AccountConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     armed_on_start: bool = False
 
 
-class CoreConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class CoreConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """Everything the pure core reads; immutable for a session."""
 
     instance_id: str = "omsd"

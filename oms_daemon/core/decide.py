@@ -14,6 +14,7 @@ import msgspec
 from oms_daemon.core import reconcile
 from oms_daemon.core.balances import apply_fill_to_account, reference_price, used_margin
 from oms_daemon.core.checks import Refusal, is_reducing, refusals
+from oms_daemon.core.config import AccountConfig
 from oms_daemon.core.enums import AlertSeverity, OrderSide, OrderStatus, OrderType, PositionMode
 from oms_daemon.core.events import (
     AccountUpdated,
@@ -65,12 +66,12 @@ from oms_daemon.core.inputs import (
     VenueOrderStatus,
     VenueReplaceRejected,
 )
-from oms_daemon.core.model import ZERO, Account, Fill, Order, Quote
-from oms_daemon.core.positions import apply_fill
+from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
+from oms_daemon.core.positions import FillTerms, apply_fill
 from oms_daemon.core.preview import Preview
 from oms_daemon.core.reasons import Reason
 from oms_daemon.core.state import OmsState
-from oms_daemon.core.transitions import TERMINAL, WORKING, Move, classify
+from oms_daemon.core.transitions import TERMINAL, TRANSITIONS, WORKING, Move, classify
 
 __all__ = ["client_order_id_for", "decide"]
 
@@ -122,17 +123,7 @@ def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event
     """Move ``order`` to ``target`` if the table allows it; an illegal move is alerted and skipped."""
     move = classify(order.status, target)
     if move is Move.ILLEGAL:
-        events.append(
-            _alert(
-                "illegal_transition",
-                AlertSeverity.WARNING,
-                f"order {order.order_id}: {order.status} -> {target} refused by the transition table "
-                f"({type(inp).__name__})",
-                account_id=order.account_id,
-                symbol=order.symbol,
-                order_id=order.order_id,
-            )
-        )
+        events.append(_illegal(order, target, inp))
         if not changes:
             return order
     elif move is Move.ALLOWED:
@@ -145,6 +136,17 @@ def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event
     new = _replace(order, **changes)
     events.append(_updated(new, order))
     return new
+
+
+def _illegal(order: Order, target: OrderStatus, inp: VenueEvent) -> AlertRaised:
+    return _alert(
+        "illegal_transition",
+        AlertSeverity.WARNING,
+        f"order {order.order_id}: {order.status} -> {target} refused by the transition table ({type(inp).__name__})",
+        account_id=order.account_id,
+        symbol=order.symbol,
+        order_id=order.order_id,
+    )
 
 
 def _unknown_order(inp: VenueEvent, client_order_id: str | None) -> list[Event]:
@@ -209,7 +211,8 @@ def _place(
     instrument = state.instruments.get(req.symbol)
     if instrument is None:
         return None, Refusal(Reason.UNKNOWN_SYMBOL, f"unknown symbol {req.symbol!r}")
-    refusal = next(refusals(state, config, instrument, req), None)
+    refused = refusals(state, config, instrument, req, first=True)
+    refusal = refused[0] if refused else None
     oid = ids.next_order()
     assert state.config is not None
     order = Order(
@@ -612,12 +615,28 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
                 symbol=inp.symbol,
             )
         )
-    order_id = order.order_id if order else None
+        order_id = strategy_id = None
+    else:
+        order_id, strategy_id = order.order_id, order.strategy_id
+    side = inp.side
+    terms = FillTerms(
+        account_id=inp.account_id,
+        symbol=inp.symbol,
+        side=side,
+        signed_qty=inp.quantity if side == OrderSide.BUY else -inp.quantity,
+        price=inp.price,
+        commission=inp.commission,
+        strategy_id=strategy_id,
+        order_id=order_id,
+        ts_event=inp.ts_event,
+        ts_recv=inp.ts_recv,
+    )
+    change = apply_fill(_position_for_fill(state, config, order), terms, state.next_position_id, instrument.multiplier)
     fill = Fill(
         fill_id=state.next_fill_id,
         account_id=inp.account_id,
         symbol=inp.symbol,
-        side=inp.side,
+        side=side,
         quantity=inp.quantity,
         price=inp.price,
         trade_id=inp.trade_id,
@@ -626,23 +645,15 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         order_id=order_id,
         client_order_id=inp.client_order_id,
         venue_order_id=inp.venue_order_id or (order.venue_order_id if order else None),
-        strategy_id=order.strategy_id if order else None,
+        strategy_id=strategy_id,
+        position_id=change.updated[0].position_id,
+        realized_pnl=change.realized_pnl,
         ts_event=inp.ts_event,
         ts_recv=inp.ts_recv,
     )
-    key = (inp.account_id, inp.symbol)
-    opened = state.open_positions.get(key) or []
-    if config.position_mode == PositionMode.HEDGING:
-        ticket = order.position_id if order and order.position_id in opened else None
-        if ticket is None and order_id is not None and state.order_tickets.get(order_id) in opened:
-            ticket = state.order_tickets[order_id]
-        position = state.positions[ticket] if ticket is not None else None
-    else:
-        position = state.positions[opened[0]] if opened else None
-    change = apply_fill(position, fill, state.next_position_id, instrument.multiplier, order_id)
-    fill = _replace(fill, position_id=change.updated[0].position_id, realized_pnl=change.realized_pnl)
     events.append(FillBooked(fill=fill))
-    events.extend(PositionUpdated(position=p) for p in change.updated)
+    for position in change.updated:
+        events.append(PositionUpdated(position=position))
     if order is not None:
         _fill_order(order, inp, events)
     account = state.accounts.get(inp.account_id) or Account(account_id=inp.account_id)
@@ -650,34 +661,60 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
     return events
 
 
+def _position_for_fill(state: OmsState, config: AccountConfig, order: Order | None) -> Position | None:
+    """The position a fill moves: the symbol's one position, or in hedging mode the order's ticket."""
+    opened = state.open_positions.get((config.account_id, order.symbol)) if order else None
+    if config.position_mode != PositionMode.HEDGING:
+        if order is None:
+            return None
+        return state.positions[opened[0]] if opened else None
+    if not opened or order is None:
+        return None
+    if order.position_id in opened:
+        return state.positions[order.position_id]
+    ticket = state.order_tickets.get(order.order_id)
+    return state.positions[ticket] if ticket in opened else None
+
+
 def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
-    filled = order.filled_qty + inp.quantity
-    avg = _CTX.divide((order.avg_fill_price or ZERO) * order.filled_qty + inp.price * inp.quantity, filled)
+    """The order's new cumulative fill, average price, commission and status after a fill."""
+    previous = order.filled_qty
+    filled = previous + inp.quantity
+    avg = _CTX.divide((order.avg_fill_price or ZERO) * previous + inp.price * inp.quantity, filled)
+    status = order.status
     if filled >= order.quantity:
         target = S.FILLED
-    elif order.status in (S.PENDING_CANCEL, S.PENDING_REPLACE):
-        target = order.status
+    elif status == S.PENDING_CANCEL or status == S.PENDING_REPLACE:
+        target = status
     else:
         target = S.PARTIALLY_FILLED
-    changes: dict[str, Any] = {"filled_qty": filled, "avg_fill_price": avg}
-    if inp.commission:
-        changes["commission"] = order.commission + inp.commission
-        changes["commission_currency"] = inp.commission_currency or order.commission_currency
-    if inp.venue_order_id and order.venue_order_id is None:
-        changes["venue_order_id"] = inp.venue_order_id
-    if order.status in TERMINAL and order.status != S.FILLED:
+    if status in TERMINAL and status != S.FILLED:
         events.append(
             _alert(
                 "fill_on_closed_order",
                 AlertSeverity.WARNING,
-                f"fill {inp.trade_id} on order {order.order_id} which is {order.status}; booked",
+                f"fill {inp.trade_id} on order {order.order_id} which is {status}; booked",
                 account_id=order.account_id,
                 symbol=order.symbol,
                 order_id=order.order_id,
             )
         )
-        target = order.status
-    _move(order, target, inp, events, **changes)
+        target = status
+    elif target != status and target not in TRANSITIONS[status]:
+        events.append(_illegal(order, target, inp))
+        target = status
+    new = _replace(
+        order,
+        status=target,
+        filled_qty=filled,
+        avg_fill_price=avg,
+        commission=order.commission + inp.commission if inp.commission else order.commission,
+        commission_currency=inp.commission_currency or order.commission_currency,
+        venue_order_id=order.venue_order_id or inp.venue_order_id,
+        ts_event=inp.ts_event or order.ts_event,
+        ts_recv=inp.ts_recv,
+    )
+    events.append(OrderUpdated(order=new, previous_status=status))
     if filled > order.quantity:
         events.append(
             _alert(

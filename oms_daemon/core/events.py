@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, tag=True, omit_defaults=True):
+class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True, omit_defaults=True):
     """Base of every event the core emits."""
 
 

@@ -37,25 +37,26 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
     order = event.order
     oid = order.order_id
     state.orders[oid] = order
-    state.touch("order", oid)
-    if oid >= state.next_order_id:
-        state.next_order_id = oid + 1
-    state.order_by_client_id[order.client_order_id] = oid
-    if order.idempotency_key is not None:
-        state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
-    key = (order.account_id, order.symbol)
-    if order.status in WORKING:
-        state.open_orders.setdefault(key, set()).add(oid)
-    else:
-        working = state.open_orders.get(key)
-        if working is not None:
-            working.discard(oid)
+    state.touched_orders.add(oid)
+    if event.previous_status is None:  # a new order: index it
+        if oid >= state.next_order_id:
+            state.next_order_id = oid + 1
+        state.order_by_client_id[order.client_order_id] = oid
+        if order.idempotency_key is not None:
+            state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
+    working = order.status in WORKING
+    if working != (event.previous_status in WORKING):
+        key = (order.account_id, order.symbol)
+        if working:
+            state.open_orders.setdefault(key, set()).add(oid)
+        else:
+            state.open_orders[key].discard(oid)
 
 
 def _fill(state: OmsState, event: FillBooked) -> None:
     fill = event.fill
     state.fills[fill.fill_id] = fill
-    state.touch("fill", fill.fill_id)
+    state.touched_fills.add(fill.fill_id)
     state.trade_ids.add((fill.account_id, fill.trade_id))
     if fill.fill_id >= state.next_fill_id:
         state.next_fill_id = fill.fill_id + 1
@@ -65,7 +66,7 @@ def _position(state: OmsState, event: PositionUpdated) -> None:
     position = event.position
     pid = position.position_id
     state.positions[pid] = position
-    state.touch("position", pid)
+    state.touched_positions.add(pid)
     if pid >= state.next_position_id:
         state.next_position_id = pid + 1
     key = (position.account_id, position.symbol)
@@ -81,12 +82,12 @@ def _position(state: OmsState, event: PositionUpdated) -> None:
 
 def _account(state: OmsState, event: AccountUpdated) -> None:
     state.accounts[event.account.account_id] = event.account
-    state.touch("account", event.account.account_id)
+    state.touched_accounts.add(event.account.account_id)
 
 
 def _quote(state: OmsState, event: QuoteUpdated) -> None:
     state.quotes[event.quote.symbol] = event.quote
-    state.touch("quote", event.quote.symbol)
+    state.touched_quotes.add(event.quote.symbol)
 
 
 def _mode(state: OmsState, event: ModeChanged) -> None:

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-class Input(msgspec.Struct, frozen=True, kw_only=True, tag=True, omit_defaults=True):
+class Input(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True, omit_defaults=True):
     """Base of every input; ``ts_recv`` is when the shell took it in."""
 
     ts_recv: int
@@ -228,7 +228,7 @@ class VenueOrderStatus(VenueEvent, kw_only=True):
 # --- venue snapshots --------------------------------------------------------------------------------
 
 
-class VenueOrderReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class VenueOrderReport(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One open order as a venue snapshot lists it."""
 
     client_order_id: str | None
@@ -243,7 +243,7 @@ class VenueOrderReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=
     status: OrderStatus = OrderStatus.NEW
 
 
-class VenuePosition(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class VenuePosition(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One position as a venue snapshot lists it (signed quantity)."""
 
     symbol: str
@@ -251,7 +251,7 @@ class VenuePosition(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     avg_price: Decimal | None = None
 
 
-class VenueBalance(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class VenueBalance(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One currency balance as a venue snapshot lists it."""
 
     currency: str

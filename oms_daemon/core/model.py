@@ -15,7 +15,7 @@ __all__ = ["ZERO", "Account", "Fill", "Order", "Position", "Quote"]
 ZERO = Decimal(0)
 
 
-class Order(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One order as the OMS knows it; ``order_id`` is the OMS's public id."""
 
     order_id: int
@@ -60,7 +60,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         return self.leaves_qty if self.side == OrderSide.BUY else -self.leaves_qty
 
 
-class Fill(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Fill(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One execution (a deal): booked once per venue trade id."""
 
     fill_id: int
@@ -88,7 +88,7 @@ class Fill(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         return self.quantity if self.side == OrderSide.BUY else -self.quantity
 
 
-class Position(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Position(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """A position (or an MT5-style ticket) from the fill sum; closed ones stay in history."""
 
     position_id: int
@@ -112,7 +112,7 @@ class Position(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         return self.ts_closed is None
 
 
-class Account(msgspec.Struct, frozen=True, kw_only=True):
+class Account(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Cash balance per currency of one account (margin and equity are derived on read)."""
 
     account_id: str
@@ -120,7 +120,7 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     ts_updated: int = 0
 
 
-class Quote(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Quote(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """Best bid/ask and last trade of one symbol."""
 
     symbol: str

@@ -4,9 +4,10 @@ from decimal import Context, Decimal
 
 import msgspec
 
-from oms_daemon.core.model import ZERO, Fill, Position
+from oms_daemon.core.enums import OrderSide
+from oms_daemon.core.model import ZERO, Position
 
-__all__ = ["PositionChange", "apply_fill", "open_position", "unrealized_pnl"]
+__all__ = ["PositionChange", "apply_fill", "unrealized_pnl"]
 
 _CTX = Context(prec=34)
 """Fixed precision for divisions so results never depend on the thread's decimal context."""
@@ -14,72 +15,81 @@ _CTX = Context(prec=34)
 _replace = msgspec.structs.replace
 
 
-class PositionChange(msgspec.Struct, frozen=True):
-    """Result of applying one fill to one position: what changed and the PnL it realized."""
+class PositionChange(msgspec.Struct, frozen=True, gc=False):
+    """Result of applying one fill to one position: the positions it touched and the PnL it realized."""
 
     updated: tuple[Position, ...]
     realized_pnl: Decimal
-    opened_position_id: int | None
 
 
-def open_position(fill: Fill, position_id: int, quantity: Decimal, order_id: int | None) -> Position:
-    """A new position opened by (part of) ``fill`` with signed ``quantity``."""
+class FillTerms(msgspec.Struct, frozen=True, gc=False):
+    """The parts of a fill that move a position."""
+
+    account_id: str
+    symbol: str
+    side: OrderSide
+    signed_qty: Decimal
+    price: Decimal
+    commission: Decimal
+    strategy_id: str | None
+    order_id: int | None
+    ts_event: int
+    ts_recv: int
+
+
+def _open(terms: FillTerms, position_id: int, quantity: Decimal, commission: Decimal) -> Position:
     return Position(
         position_id=position_id,
-        account_id=fill.account_id,
-        symbol=fill.symbol,
-        entry_side=fill.side,
+        account_id=terms.account_id,
+        symbol=terms.symbol,
+        entry_side=OrderSide.BUY if quantity > 0 else OrderSide.SELL,
         quantity=quantity,
-        avg_price=fill.price,
+        avg_price=terms.price,
+        commission=commission,
         peak_quantity=abs(quantity),
-        opened_by_order_id=order_id,
-        strategy_id=fill.strategy_id,
-        ts_opened=fill.ts_event or fill.ts_recv,
-        ts_updated=fill.ts_recv,
+        opened_by_order_id=terms.order_id,
+        strategy_id=terms.strategy_id,
+        ts_opened=terms.ts_event or terms.ts_recv,
+        ts_updated=terms.ts_recv,
     )
 
 
 def apply_fill(
-    position: Position | None, fill: Fill, next_position_id: int, multiplier: Decimal, order_id: int | None
+    position: Position | None, terms: FillTerms, next_position_id: int, multiplier: Decimal
 ) -> PositionChange:
-    """Apply ``fill`` to ``position`` (None or closed: flat); a flip closes it and opens a new one."""
-    signed = fill.signed_qty
-    if position is None or not position.is_open or position.quantity == 0:
-        opened = open_position(fill, next_position_id, signed, order_id)
-        opened = _replace(opened, commission=fill.commission)
-        return PositionChange((opened,), ZERO, next_position_id)
-
+    """Apply a fill to ``position`` (None or closed: flat); a flip closes it and opens a new one."""
+    signed = terms.signed_qty
+    if position is None or position.ts_closed is not None or not position.quantity:
+        return PositionChange((_open(terms, next_position_id, signed, terms.commission),), ZERO)
     held = position.quantity
     if (held > 0) == (signed > 0):
         total = held + signed
-        avg = _CTX.divide(abs(held) * position.avg_price + abs(signed) * fill.price, abs(total))
+        size = abs(total)
+        avg = _CTX.divide(abs(held) * position.avg_price + abs(signed) * terms.price, size)
         grown = _replace(
             position,
             quantity=total,
             avg_price=avg,
-            commission=position.commission + fill.commission,
-            peak_quantity=max(position.peak_quantity, abs(total)),
-            ts_updated=fill.ts_recv,
+            commission=position.commission + terms.commission,
+            peak_quantity=size if size > position.peak_quantity else position.peak_quantity,
+            ts_updated=terms.ts_recv,
         )
-        return PositionChange((grown,), ZERO, None)
-
+        return PositionChange((grown,), ZERO)
     closing = min(abs(signed), abs(held))
-    direction = 1 if held > 0 else -1
-    realized = (fill.price - position.avg_price) * closing * direction * multiplier
+    realized = (terms.price - position.avg_price) * (closing if held > 0 else -closing) * multiplier
     remaining = held + signed
+    same_side = remaining != 0 and (remaining > 0) == (held > 0)
     reduced = _replace(
         position,
-        quantity=remaining if (remaining > 0) == (held > 0) else ZERO,
+        quantity=remaining if same_side else ZERO,
         realized_pnl=position.realized_pnl + realized,
-        commission=position.commission + fill.commission,
-        ts_updated=fill.ts_recv,
+        commission=position.commission + terms.commission,
+        ts_updated=terms.ts_recv,
+        ts_closed=None if same_side else (terms.ts_event or terms.ts_recv),
     )
-    if remaining == 0 or (remaining > 0) != (held > 0):
-        reduced = _replace(reduced, quantity=ZERO, ts_closed=fill.ts_event or fill.ts_recv)
-    if remaining != 0 and (remaining > 0) != (held > 0):
-        flipped = open_position(fill, next_position_id, remaining, order_id)
-        return PositionChange((reduced, flipped), realized, next_position_id)
-    return PositionChange((reduced,), realized, None)
+    if same_side or remaining == 0:
+        return PositionChange((reduced,), realized)
+    return PositionChange((reduced, _open(terms, next_position_id, remaining, ZERO)), realized)
 
 
 def unrealized_pnl(position: Position, mark: Decimal | None, multiplier: Decimal = Decimal(1)) -> Decimal:

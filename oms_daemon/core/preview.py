@@ -10,7 +10,7 @@ from oms_daemon.core.enums import OrderSide
 __all__ = ["Preview"]
 
 
-class Preview(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Preview(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """Estimated effect of an order, computed without placing it."""
 
     symbol: str

@@ -64,7 +64,11 @@ class OmsState:
         # incremental hash bookkeeping
         self._digests: dict[tuple[str, object], int] = {}
         self._accumulator = 0
-        self._touched: set[tuple[str, object]] = set()
+        self.touched_orders: set[int] = set()
+        self.touched_fills: set[int] = set()
+        self.touched_positions: set[int] = set()
+        self.touched_accounts: set[str] = set()
+        self.touched_quotes: set[str] = set()
 
     # --- reads used by decide -------------------------------------------------------------------
 
@@ -96,27 +100,27 @@ class OmsState:
 
     # --- writes used by evolve ----------------------------------------------------------------------
 
-    def touch(self, table: str, key: object) -> None:
-        """Record that an entity changed since the last hash."""
-        self._touched.add((table, key))
-
     def state_hash(self) -> str:
-        """Hash of every entity, mode and counter (incremental over entities changed since last call)."""
-        tables = {
-            "order": self.orders,
-            "fill": self.fills,
-            "position": self.positions,
-            "account": self.accounts,
-            "quote": self.quotes,
-        }
-        for table, key in self._touched:
-            old = self._digests.pop((table, key), 0)
-            entity = tables[table].get(key)  # type: ignore[call-overload]
-            new = _digest(f"{table}:{key}:".encode(), entity) if entity is not None else 0
-            if new:
-                self._digests[(table, key)] = new
-            self._accumulator = (self._accumulator - old + new) & _MASK
-        self._touched.clear()
+        """Hash of every entity, mode and counter; entities are re-hashed only if touched since the last call.
+
+        ``evolve`` adds the key of every entity it stores to the matching ``touched_*`` set.
+        """
+        tables: tuple[tuple[str, dict, set], ...] = (
+            ("order", self.orders, self.touched_orders),
+            ("fill", self.fills, self.touched_fills),
+            ("position", self.positions, self.touched_positions),
+            ("account", self.accounts, self.touched_accounts),
+            ("quote", self.quotes, self.touched_quotes),
+        )
+        for table, entities, touched in tables:
+            for key in touched:
+                old = self._digests.pop((table, key), 0)
+                entity = entities.get(key)
+                new = _digest(f"{table}:{key}:".encode(), entity) if entity is not None else 0
+                if new:
+                    self._digests[(table, key)] = new
+                self._accumulator = (self._accumulator - old + new) & _MASK
+            touched.clear()
         scalars = _encode(
             [
                 self.config,
