@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workload import mixed_inputs  # noqa: E402
-from journal import FsyncPolicy, JournalWriter, RecordKind, read_journal  # noqa: E402
-from oms_daemon.core import Core  # noqa: E402
-from oms_daemon.core.codec import SCHEMA_VERSION, decode_input, encode_input  # noqa: E402
-from replay import fold  # noqa: E402
+from bench.workload import mixed_inputs
+from journal import FsyncPolicy, JournalWriter, RecordKind, read_journal
+from oms_daemon.core import Core
+from oms_daemon.core.codec import SCHEMA_VERSION, decode_input, encode_input
+from replay import fold
 
 BATCH = 256
 

@@ -37,7 +37,10 @@ def mixed_inputs(count: int, start_ns: int = 1_767_225_600_000_000_000) -> Itera
     yield BalancesSnapshot(
         ts_recv=ts,
         account_id="acct",
-        balances=(VenueBalance(currency="USDT", total=Decimal(10**12)), VenueBalance(currency="BTC", total=Decimal(10**9))),
+        balances=(
+            VenueBalance(currency="USDT", total=Decimal(10**12)),
+            VenueBalance(currency="BTC", total=Decimal(10**9)),
+        ),
     )
     emitted = 2
     order_id = 0
@@ -95,7 +98,9 @@ def mixed_inputs(count: int, start_ns: int = 1_767_225_600_000_000_000) -> Itera
             )
         else:
             cycle.append(
-                CancelOrder(ts_recv=ts + 4, request_id=f"c{order_id}", account_id="acct", strategy_id="bench", order_id=order_id)
+                CancelOrder(
+                    ts_recv=ts + 4, request_id=f"c{order_id}", account_id="acct", strategy_id="bench", order_id=order_id
+                )
             )
             cycle.append(VenueOrderCanceled(ts_recv=ts + 5, account_id="acct", client_order_id=cid))
         for inp in cycle[: count - emitted]:

@@ -1,10 +1,11 @@
 """The JSONL view of a journal: one JSON object per record, payload shown as decoded msgpack.
 
 A line reads `{"seq": 1, "kind": "event", "ts_ns": 1700000000000000000, "payload": {...}}`. Reading
-a line back re-encodes the payload with msgspec.msgpack.encode. That reproduces the original bytes
-only for payloads that JSON can carry (str, int, bool, None, finite floats, lists, str-keyed maps,
-encoded by msgspec); `export_jsonl` checks every line and refuses a record that would not survive
-(bytes, non-str keys, extension types such as datetimes, or msgpack not written by msgspec).
+a line back re-encodes the payload with msgspec.msgpack.encode. That reproduces the original msgpack
+*values* (not always the same bytes: msgspec writes a Struct's map with a 16-bit length header, a
+plain dict with the shortest one) for payloads JSON can carry (str, int, bool, None, finite floats,
+lists, str-keyed maps); `export_jsonl` checks every line and refuses a record that would not survive
+(bytes, non-str keys, extension types such as datetimes).
 """
 
 from collections.abc import Generator, Iterable
@@ -43,7 +44,10 @@ def export_jsonl(records: Iterable[JournalRecord], out: TextIO) -> int:
         except msgspec.DecodeError as error:
             raise JournalError(f"record {record.seq}: payload is not msgpack: {error}") from error
         line = _encode_line(_Line(record.seq, _NAME_BY_KIND[record.kind], record.ts_ns, payload))
-        if _record_from_line(line) != record:
+        back = _record_from_line(line)
+        if (back.seq, back.kind, back.ts_ns) != (record.seq, record.kind, record.ts_ns) or _decode_payload(
+            back.payload
+        ) != payload:
             raise JournalError(f"record {record.seq}: payload would not round-trip through JSON")
         out.write(line.decode())
         out.write("\n")

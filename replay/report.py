@@ -8,10 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from oms_daemon.core import Core
+from oms_daemon.core.events import CancelAtVenue, Event, FillBooked, ModifyAtVenue, OrderUpdated, SubmitToVenue
 from replay.fold import FoldResult
 from replay.story import StoryLine
 
-__all__ = ["print_story", "print_summary", "summarize"]
+__all__ = ["describe_event", "print_story", "print_summary", "summarize"]
 
 
 def summarize(core: Core, result: FoldResult) -> dict[str, Any]:
@@ -88,10 +89,37 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(f"state hash {summary['state_hash']}")
 
 
+def _fields(struct: msgspec.Struct, skip: tuple[str, ...] = ()) -> str:
+    values = msgspec.structs.asdict(struct)
+    return " ".join(f"{k}={v}" for k, v in values.items() if k not in skip and v not in (None, (), "", False))
+
+
+def describe_event(event: Event) -> str:
+    """One line saying what an event did."""
+    match event:
+        case OrderUpdated(order=o, previous_status=previous):
+            change = f"{previous} → {o.status}" if previous else f"created {o.status}"
+            extra = f" reason={o.reason}" if o.reason else ""
+            return (
+                f"order {o.order_id} ({o.client_order_id}) {change}: {o.side} {o.order_type} {o.quantity} {o.symbol}"
+                f" @ {o.price or 'market'}, filled {o.filled_qty}{f' @ {o.avg_fill_price}' if o.avg_fill_price else ''}"
+                f"{extra}"
+            )
+        case FillBooked(fill=f):
+            return f"fill {f.fill_id} trade {f.trade_id}: {f.side} {f.quantity} @ {f.price} → position {f.position_id}"
+        case SubmitToVenue(order=o) | CancelAtVenue(order=o):
+            return f"{type(event).__name__} {o.client_order_id}"
+        case ModifyAtVenue(order=o, replacement=r):
+            return f"ModifyAtVenue {o.client_order_id} → {r.client_order_id}"
+        case _:
+            return f"{type(event).__name__} {_fields(event)}"
+
+
 def print_story(order_id: int, lines: list[StoryLine], console: Console) -> None:
     """Every input that touched an order, with what it decided."""
     console.print(f"order {order_id}: {len(lines)} input(s)")
     for line in lines:
-        console.print(f"[bold]seq {line.seq}[/bold] ts {line.ts_recv} {type(line.input).__name__}: {line.input}")
+        inp = line.input
+        console.print(f"[bold]seq {line.seq}[/bold] {type(inp).__name__} {_fields(inp, ('ts_recv',))}", highlight=False)
         for event in line.events:
-            console.print(f"    → {type(event).__name__}: {event}")
+            console.print(f"    → {describe_event(event)}", highlight=False)

@@ -9,15 +9,19 @@ from oms_daemon.core.state import OmsState
 
 __all__ = ["apply_fill_to_account", "free_balance", "reference_price", "used_margin"]
 
+_BUY, _SELL, _CASH, _MARGIN = OrderSide.BUY, OrderSide.SELL, AccountKind.CASH, AccountKind.MARGIN
+"""Bound once: reading a member off an Enum class goes through ``EnumType.__getattr__`` (slow)."""
+_ONE, _MINUS_ONE = Decimal(1), Decimal(-1)
+
 
 def apply_fill_to_account(
     account: Account, config: AccountConfig, instrument: Instrument, fill: Fill, realized: Decimal
 ) -> Account:
     """New balances after ``fill``: cash accounts swap currencies, margin accounts book PnL."""
     balances = dict(account.balances)
-    if config.kind == AccountKind.CASH:
+    if config.kind == _CASH:
         notional = fill.quantity * fill.price * instrument.multiplier
-        sign = 1 if fill.side == OrderSide.BUY else -1
+        sign = _ONE if fill.side == _BUY else _MINUS_ONE
         base, quote = instrument.base_currency, instrument.quote_currency
         balances[base] = balances.get(base, ZERO) + sign * fill.quantity
         balances[quote] = balances.get(quote, ZERO) - sign * notional
@@ -37,7 +41,7 @@ def reference_price(state: OmsState, symbol: str, side: OrderSide, limit: Decima
     quote = state.quotes.get(symbol)
     if quote is None:
         return None
-    touch = quote.ask if side == OrderSide.BUY else quote.bid
+    touch = quote.ask if side == _BUY else quote.bid
     return touch if touch is not None else quote.last
 
 
@@ -63,7 +67,7 @@ def free_balance(state: OmsState, account_id: str, currency: str) -> Decimal:
     account = state.accounts.get(account_id)
     total = account.balances.get(currency, ZERO) if account else ZERO
     config = state.account_configs[account_id]
-    if config.kind == AccountKind.MARGIN:
+    if config.kind == _MARGIN:
         return total - used_margin(state, account_id)
     locked = ZERO
     for (acct, symbol), ids in state.open_orders.items():
@@ -74,9 +78,9 @@ def free_balance(state: OmsState, account_id: str, currency: str) -> Decimal:
             continue
         for oid in ids:
             order = state.orders[oid]
-            if order.side == OrderSide.BUY and instrument.quote_currency == currency:
+            if order.side == _BUY and instrument.quote_currency == currency:
                 price = reference_price(state, symbol, order.side, order.price) or ZERO
                 locked += order.leaves_qty * price * instrument.multiplier
-            elif order.side == OrderSide.SELL and instrument.base_currency == currency:
+            elif order.side == _SELL and instrument.base_currency == currency:
                 locked += order.leaves_qty
     return total - locked

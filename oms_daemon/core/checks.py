@@ -16,6 +16,8 @@ __all__ = ["Refusal", "is_reducing", "refusals"]
 
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPPED = (OrderType.STOP, OrderType.STOP_LIMIT)
+_BUY, _LIMIT, _MARGIN = OrderSide.BUY, OrderType.LIMIT, AccountKind.MARGIN
+"""Bound once: reading a member off an Enum class goes through ``EnumType.__getattr__`` (slow)."""
 
 
 class Refusal(msgspec.Struct, frozen=True, gc=False):
@@ -35,46 +37,46 @@ def is_reducing(state: OmsState, req: OrderRequest) -> bool:
         held = ticket.quantity
     else:
         held = state.net_quantity(key)
-    if not held or (held > 0) == (req.side == OrderSide.BUY):
+    if not held or (held > ZERO) == (req.side == _BUY):
         return False
     room = abs(held) - req.quantity
-    if room < 0:
+    if room < ZERO:
         return False
     orders = state.orders
     for oid in state.open_orders.get(key, ()):
         order = orders[oid]
         if order.reduce_only and order.side == req.side:
             room -= order.leaves_qty
-    return room >= 0
+    return room >= ZERO
 
 
 def _shape(req: OrderRequest, instrument: Instrument, found: list[Refusal]) -> None:
     quantity, price, stop = req.quantity, req.price, req.stop_price
-    if quantity <= 0:
+    if quantity <= ZERO:
         found.append(Refusal(Reason.INVALID_QUANTITY, f"quantity must be positive, got {quantity}"))
     order_type = req.order_type
     if order_type in _PRICED:
         if price is None:
             found.append(Refusal(Reason.MISSING_PRICE, f"{order_type} order needs a price"))
-        elif price <= 0:
+        elif price <= ZERO:
             found.append(Refusal(Reason.INVALID_PRICE, f"price must be positive, got {price}"))
     if order_type in _STOPPED:
         if stop is None:
             found.append(Refusal(Reason.MISSING_STOP_PRICE, f"{order_type} order needs a stop_price"))
-        elif stop <= 0:
+        elif stop <= ZERO:
             found.append(Refusal(Reason.INVALID_PRICE, f"stop_price must be positive, got {stop}"))
-    if req.post_only and order_type != OrderType.LIMIT:
+    if req.post_only and order_type != _LIMIT:
         found.append(Refusal(Reason.POST_ONLY_NOT_LIMIT, "post_only is only valid on LIMIT orders"))
     step, tick = instrument.step_size, instrument.tick_size
-    if step and quantity > 0 and quantity % step:
+    if step and quantity > ZERO and quantity % step:
         found.append(Refusal(Reason.QUANTITY_STEP, f"quantity {quantity} is not a multiple of step {step}"))
     if tick:
-        if price is not None and price > 0 and price % tick:
+        if price is not None and price > ZERO and price % tick:
             found.append(Refusal(Reason.PRICE_TICK, f"price {price} is not a multiple of tick {tick}"))
-        if stop is not None and stop > 0 and stop % tick:
+        if stop is not None and stop > ZERO and stop % tick:
             found.append(Refusal(Reason.PRICE_TICK, f"stop_price {stop} is not a multiple of tick {tick}"))
     minimum = instrument.min_qty
-    if minimum is not None and 0 < quantity < minimum:
+    if minimum is not None and ZERO < quantity < minimum:
         found.append(Refusal(Reason.MIN_QUANTITY, f"quantity {quantity} is below the minimum {minimum}"))
 
 
@@ -83,9 +85,9 @@ def _funds(
 ) -> Refusal | None:
     notional = req.quantity * price * instrument.multiplier
     fee = notional * instrument.fee_bps / 10000 if instrument.fee_bps else ZERO
-    if config.kind == AccountKind.MARGIN:
+    if config.kind == _MARGIN:
         needed, currency = notional * instrument.margin_rate + fee, instrument.quote_currency
-    elif req.side == OrderSide.BUY:
+    elif req.side == _BUY:
         needed, currency = notional + fee, instrument.quote_currency
     else:
         needed, currency = req.quantity, instrument.base_currency
@@ -123,7 +125,7 @@ def refusals(
     if first and found:
         return found
     price = reference_price(state, req.symbol, req.side, req.price if req.order_type in _PRICED else None)
-    if price is None or req.quantity <= 0:
+    if price is None or req.quantity <= ZERO:
         return found
     minimum = instrument.min_notional
     if minimum is not None and req.quantity * price < minimum:

@@ -67,7 +67,7 @@ from oms_daemon.core.inputs import (
     VenueReplaceRejected,
 )
 from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
-from oms_daemon.core.positions import FillTerms, apply_fill
+from oms_daemon.core.positions import apply_fill
 from oms_daemon.core.preview import Preview
 from oms_daemon.core.reasons import Reason
 from oms_daemon.core.state import OmsState
@@ -78,6 +78,7 @@ __all__ = ["client_order_id_for", "decide"]
 _CTX = Context(prec=34)
 _replace = msgspec.structs.replace
 S = OrderStatus
+_PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 
 
 def client_order_id_for(instance_id: str, order_id: int) -> str:
@@ -215,7 +216,7 @@ def _place(
     refusal = refused[0] if refused else None
     oid = ids.next_order()
     assert state.config is not None
-    order = Order(
+    order = Order(  # at most 15 keywords (see _on_fill): the timestamps follow in the replace below
         order_id=oid,
         client_order_id=client_order_id_for(state.config.instance_id, oid),
         account_id=req.account_id,
@@ -225,20 +226,22 @@ def _place(
         order_type=req.order_type,
         quantity=req.quantity,
         time_in_force=req.time_in_force,
-        price=req.price if req.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT) else None,
+        price=req.price if req.order_type in _PRICED else None,
         stop_price=req.stop_price,
         post_only=req.post_only,
         reduce_only=req.reduce_only,
         idempotency_key=req.idempotency_key,
         position_id=req.position_id,
-        ts_created=req.ts_recv,
-        ts_recv=req.ts_recv,
     )
+    ts = req.ts_recv
     if refusal is not None:
-        order = _replace(order, status=S.REJECTED, reason=refusal.reason, message=refusal.message)
-        events.append(_updated(order, None))
+        order = _replace(
+            order, status=S.REJECTED, reason=refusal.reason, message=refusal.message, ts_created=ts, ts_recv=ts
+        )
+        events.append(OrderUpdated(order=order))
         return order, refusal
-    events.append(_updated(order, None))
+    order = _replace(order, ts_created=ts, ts_recv=ts)
+    events.append(OrderUpdated(order=order))
     events.append(SubmitToVenue(account_id=order.account_id, order=order))
     return order, None
 
@@ -510,7 +513,7 @@ def _on_preview(state: OmsState, inp: PreviewOrder) -> list[Event]:
         return [_refuse(inp, Reason.UNKNOWN_SYMBOL, f"unknown symbol {inp.symbol!r}")]
     config = state.account_configs[inp.account_id]
     key = (inp.account_id, inp.symbol)
-    priced = inp.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    priced = inp.order_type in _PRICED
     price = reference_price(state, inp.symbol, inp.side, inp.price if priced else None)
     quote = state.quotes.get(inp.symbol)
     mid = None
@@ -618,25 +621,11 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         order_id = strategy_id = None
     else:
         order_id, strategy_id = order.order_id, order.strategy_id
-    side = inp.side
-    terms = FillTerms(
-        account_id=inp.account_id,
-        symbol=inp.symbol,
-        side=side,
-        signed_qty=inp.quantity if side == OrderSide.BUY else -inp.quantity,
-        price=inp.price,
-        commission=inp.commission,
-        strategy_id=strategy_id,
-        order_id=order_id,
-        ts_event=inp.ts_event,
-        ts_recv=inp.ts_recv,
-    )
-    change = apply_fill(_position_for_fill(state, config, order), terms, state.next_position_id, instrument.multiplier)
-    fill = Fill(
+    fill = Fill(  # at most 15 keywords: more compile to a dict-building call, ~0.4 µs slower here
         fill_id=state.next_fill_id,
         account_id=inp.account_id,
         symbol=inp.symbol,
-        side=side,
+        side=inp.side,
         quantity=inp.quantity,
         price=inp.price,
         trade_id=inp.trade_id,
@@ -646,11 +635,11 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         client_order_id=inp.client_order_id,
         venue_order_id=inp.venue_order_id or (order.venue_order_id if order else None),
         strategy_id=strategy_id,
-        position_id=change.updated[0].position_id,
-        realized_pnl=change.realized_pnl,
         ts_event=inp.ts_event,
         ts_recv=inp.ts_recv,
     )
+    change = apply_fill(_position_for_fill(state, config, order), fill, state.next_position_id, instrument.multiplier)
+    fill = _replace(fill, position_id=change.updated[0].position_id, realized_pnl=change.realized_pnl)
     events.append(FillBooked(fill=fill))
     for position in change.updated:
         events.append(PositionUpdated(position=position))

@@ -2,7 +2,7 @@
 
 from oms_daemon.core.decide import decide
 from oms_daemon.core.events import Event
-from oms_daemon.core.evolve import evolve
+from oms_daemon.core.evolve import evolve_all
 from oms_daemon.core.inputs import Input
 from oms_daemon.core.state import OmsState
 
@@ -21,8 +21,7 @@ class Core:
         """Decide ``inp`` against the current state, apply the resulting events, return them."""
         state = self.state
         events = decide(state, inp)
-        for event in events:
-            evolve(state, event)
+        evolve_all(state, events)
         if inp.ts_recv > state.last_ts:
             state.last_ts = inp.ts_recv
         return events

@@ -12,7 +12,7 @@ from decimal import Decimal
 import msgspec
 
 from oms_daemon.core.config import AccountConfig, CoreConfig, Instrument
-from oms_daemon.core.model import Account, Fill, Order, Position, Quote
+from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
 
 __all__ = ["AccountMode", "OmsState", "SymbolKey"]
 
@@ -74,7 +74,7 @@ class OmsState:
 
     def net_quantity(self, key: SymbolKey) -> Decimal:
         """Signed net position of (account, symbol) over all its open positions/tickets."""
-        total = Decimal(0)
+        total = ZERO
         for pid in self.open_positions.get(key, ()):
             total += self.positions[pid].quantity
         return total

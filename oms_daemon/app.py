@@ -1,0 +1,320 @@
+"""The daemon: one writer task owns the state and applies the inbox in order.
+
+For every batch taken from the inbox: journal append (one write to the OS, fsync per policy) →
+core step → replies, venue commands and publications. Nothing leaves the process before the input
+that caused it is in the journal. Start-up replays the journal (verifying its checksums), then
+journals ``SessionStarted`` and asks the venue about every order whose outcome is open.
+"""
+
+import asyncio
+import signal
+from collections import Counter
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from adapters.contract import VenueAdapter
+from adapters.paper import PaperVenue
+from journal import FsyncPolicy, JournalWriter, RecordKind, read_journal
+from oms_daemon.config import DaemonConfig
+from oms_daemon.core import Core
+from oms_daemon.core.codec import SCHEMA_VERSION, encode_input
+from oms_daemon.core.enums import OrderStatus
+from oms_daemon.core.events import (
+    AlertRaised,
+    Event,
+    ModeChanged,
+    OrderUpdated,
+    QueryAtVenue,
+    Replied,
+    SnapshotRequested,
+    VenueCommand,
+)
+from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
+from oms_daemon.core.state import OmsState
+from oms_daemon.gateway import GatewayClosed
+from oms_daemon.inbox import EventInbox
+from oms_daemon.metrics import Metrics, metrics_handler
+from oms_daemon.venues import VenueRouter, build_venues, restore_paper
+from oms_daemon.zmq_api import ZmqApi
+from replay import Checkpoint, encode_checkpoint, fold
+
+__all__ = ["Daemon"]
+
+log = structlog.get_logger("omsd")
+
+BATCH = 512
+_RESOLVE_ON_START = (
+    OrderStatus.PENDING_NEW,
+    OrderStatus.PENDING_CANCEL,
+    OrderStatus.PENDING_REPLACE,
+    OrderStatus.UNKNOWN,
+)
+
+
+class Daemon:
+    """omsd: journal, core, venues, ZeroMQ API and /metrics around one writer task (a Gateway)."""
+
+    def __init__(self, config: DaemonConfig, *, venues: dict[str, VenueAdapter] | None = None) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.inbox = EventInbox()
+        self.core = Core()
+        self._venues = venues if venues is not None else build_venues(config)
+        self._router = VenueRouter(
+            self._venues, {a.account_id: a.venue for a in config.accounts}, self.inbox, self.metrics
+        )
+        self._pending: dict[str, asyncio.Future[Replied]] = {}
+        self._submitted_at: dict[str, int] = {}
+        self._journal: JournalWriter | None = None
+        self._zmq: ZmqApi | None = None
+        self._http: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._accepting = False
+        self._stopped = asyncio.Event()
+        self._since_checkpoint = 0
+        self._events = 0
+        self._order_counts: Counter[str] = Counter()
+
+    # --- Gateway ---------------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> OmsState:
+        """The live state (read on the loop thread only)."""
+        return self.core.state
+
+    def now_ns(self) -> int:
+        """Receive time for new inputs."""
+        return self.inbox.now_ns()
+
+    def submit(self, request: Intent | OperatorCommand) -> "asyncio.Future[Replied]":
+        """Enqueue an intent or operator command; the future resolves with its one reply."""
+        if not self._accepting:
+            raise GatewayClosed("omsd is not accepting requests")
+        if request.request_id in self._pending:
+            raise ValueError(f"request id {request.request_id!r} is already in flight")
+        future: asyncio.Future[Replied] = asyncio.get_running_loop().create_future()
+        self._pending[request.request_id] = future
+        self.inbox.put(request)
+        return future
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover from the journal, start the session, connect venues, open the APIs."""
+        settings = self.config.daemon
+        self._journal = JournalWriter(
+            settings.journal_dir,
+            schema_version=SCHEMA_VERSION,
+            policy=FsyncPolicy(settings.fsync),
+            group_interval_ms=settings.group_commit_ms,
+            group_max_events=settings.group_commit_events,
+            observer=self.metrics,
+        )
+        if self._journal.torn_tail is not None:
+            log.warning("journal torn tail cut", tail=str(self._journal.torn_tail))
+        recovered = self._journal.next_seq > 1
+        venue_seqs = self._recover() if recovered else {}
+        self._order_counts.update(o.status for o in self.state.orders.values())
+        self.metrics.init_accounts(a.account_id for a in self.config.accounts)
+        self._apply_now([SessionStarted(ts_recv=self.now_ns(), config=self.config.core_config())])
+        for name, venue in self._venues.items():
+            if recovered and isinstance(venue, PaperVenue):
+                restore_paper(venue, self.state, venue_seqs)
+            await venue.connect(self.inbox)
+            log.info("venue connected", venue=name)
+        self._tasks = [
+            asyncio.ensure_future(self._write_loop()),
+            asyncio.ensure_future(self._timer_loop()),
+        ]
+        self._resolve_open_outcomes()
+        self._router.send(
+            [SnapshotRequested(account_id=a.account_id, reason="start-up reconciliation") for a in self.config.accounts]
+        )
+        self._zmq = ZmqApi(
+            self,
+            self.config.zmq.requests,
+            self.config.zmq.events,
+            max_frame_bytes=self.config.zmq.max_frame_bytes,
+        )
+        self._zmq.start()
+        self._accepting = True
+        await self._start_http()
+        log.info(
+            "omsd started",
+            requests=self._zmq.request_endpoint,
+            events=self._zmq.events_endpoint,
+            journal=str(settings.journal_dir),
+            next_seq=self._journal.next_seq,
+            orders=len(self.state.orders),
+        )
+
+    def _recover(self) -> dict[str, int]:
+        """Fold the journal into the core, verifying checksums; returns the last venue_seq per account."""
+        venue_seqs: dict[str, int] = {}
+
+        def observe(_seq: int, inp: Input, _events: list[Event]) -> None:
+            if isinstance(inp, VenueEvent) and inp.venue_seq is not None:
+                venue_seqs[inp.account_id] = max(inp.venue_seq, venue_seqs.get(inp.account_id, 0))
+
+        _, result = fold(read_journal([self.config.daemon.journal_dir]), self.core, verify=True, observer=observe)
+        self._events = result.events
+        log.info("journal replayed", events=result.events, checksums=result.checksums_verified, seq=result.last_seq)
+        return venue_seqs
+
+    def _resolve_open_outcomes(self) -> None:
+        """Every order left pending or UNKNOWN by the last run is looked up at the venue by client order id."""
+        queries = [
+            QueryAtVenue(account_id=o.account_id, client_order_id=o.client_order_id, symbol=o.symbol)
+            for o in self.state.orders.values()
+            if o.status in _RESOLVE_ON_START
+        ]
+        if queries:
+            log.info("resolving orders left open by the last run", count=len(queries))
+            self._router.send(queries)
+
+    async def _start_http(self) -> None:
+        app = web.Application()
+        app.router.add_get("/metrics", metrics_handler(self.metrics))
+        self._http = web.AppRunner(app, access_log=None)
+        await self._http.setup()
+        await web.TCPSite(self._http, self.config.http.host, self.config.http.port).start()
+
+    async def run(self) -> None:
+        """Start, serve until SIGTERM/SIGINT, then shut down in order."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopped.set)
+        await self.start()
+        await self._stopped.wait()
+        await self.stop()
+
+    def request_stop(self) -> None:
+        """Ask ``run`` to shut down."""
+        self._stopped.set()
+
+    async def stop(self) -> None:
+        """Stop taking intents, wait (bounded) for in-flight work, checkpoint and close the journal."""
+        log.info("omsd stopping")
+        self._accepting = False
+        if self._zmq is not None:
+            self._zmq.stop_accepting()
+        grace = self.config.daemon.shutdown_grace_s
+        await self._router.wait(grace)
+        await self._drain_inbox(grace)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for venue in self._venues.values():
+            await venue.disconnect()
+        self._apply_now(list(self.inbox.take_all()))
+        if self._journal is not None:
+            self._checkpoint()
+            self._journal.close()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(GatewayClosed("omsd stopped before answering"))
+        if self._zmq is not None:
+            self._zmq.close()
+        if self._http is not None:
+            await self._http.cleanup()
+        log.info("omsd stopped", events=self._events)
+
+    async def _drain_inbox(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.inbox) and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+
+    # --- the writer --------------------------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        take = self.inbox.take
+        while True:
+            batch = await take(BATCH)
+            self._apply_now(batch)
+            self.metrics.set_inbox_depth(len(self.inbox))
+
+    def _apply_now(self, batch: list[Input]) -> None:
+        """Journal the batch (one write), then apply each input and perform what it decided."""
+        if not batch:
+            return
+        journal = self._journal
+        assert journal is not None
+        append = journal.append
+        for inp in batch:
+            append(RecordKind.EVENT, inp.ts_recv, encode_input(inp))
+        journal.flush()
+        step = self.core.step
+        counts: Counter[str] = Counter()
+        for inp in batch:
+            events = step(inp)
+            counts[type(inp).__name__] += 1
+            if events:
+                self._perform(inp, events)
+        self._events += len(batch)
+        self._since_checkpoint += len(batch)
+        for kind, count in counts.items():
+            self.metrics.observe_events(kind, count)
+        self.metrics.set_journal_seq(journal.next_seq - 1)
+        if self._since_checkpoint >= self.config.daemon.checksum_every:
+            self._checkpoint()
+            journal.flush()
+
+    def _perform(self, inp: Input, events: list[Event]) -> None:
+        commands: list[VenueCommand] = []
+        for event in events:
+            match event:
+                case Replied():
+                    self._answer(event)
+                case VenueCommand():
+                    commands.append(event)
+                case OrderUpdated(order=order, previous_status=previous):
+                    self._order_counts[order.status] += 1
+                    if previous is not None:
+                        self._order_counts[previous] -= 1
+                    if previous is None and not order.external:
+                        self._submitted_at[order.client_order_id] = inp.ts_recv
+                    elif order.status == OrderStatus.NEW and previous in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN):
+                        started = self._submitted_at.pop(order.client_order_id, None)
+                        if started is not None:
+                            self.metrics.observe_ack_latency(max(0, inp.ts_recv - started) / 1e9)
+                    if order.status not in _RESOLVE_ON_START and order.status != OrderStatus.NEW:
+                        self._submitted_at.pop(order.client_order_id, None)
+                case AlertRaised(code=code, severity=severity):
+                    self.metrics.observe_alert(code, str(severity))
+                    log.warning("alert", code=code, severity=str(severity), message=event.message)
+                case ModeChanged(account_id=account, safe=safe, armed=armed):
+                    self.metrics.set_safe_mode(account, safe)
+                    self.metrics.set_armed(account, armed)
+                    log.info("mode changed", account=account, safe=safe, armed=armed, operator=event.operator)
+        if commands:
+            self._router.send(commands)
+        if self._zmq is not None:
+            self._zmq.publish(events)
+
+    def _answer(self, reply: Replied) -> None:
+        self.metrics.observe_intent("accepted" if reply.ok else "rejected", reply.reason or "")
+        future = self._pending.pop(reply.request_id, None)
+        if future is not None and not future.done():
+            future.set_result(reply)
+
+    def _checkpoint(self) -> None:
+        journal = self._journal
+        assert journal is not None
+        last_seq = journal.next_seq - 1
+        checkpoint = Checkpoint(last_seq=last_seq, state_hash=self.state.state_hash(), events=self._events)
+        journal.append(RecordKind.CHECKSUM, self.state.last_ts, encode_checkpoint(checkpoint))
+        self._since_checkpoint = 0
+
+    async def _timer_loop(self) -> None:
+        interval = self.config.daemon.timer_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            self.inbox.put(TimerTick(ts_recv=self.now_ns()))
+            self.metrics.set_order_counts({str(status): n for status, n in self._order_counts.items()})
+
+    def describe(self) -> dict[str, Any]:
+        """Small status summary for logs and tests."""
+        return {"orders": len(self.state.orders), "fills": len(self.state.fills), "events": self._events}
