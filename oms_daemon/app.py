@@ -9,6 +9,7 @@ journals ``SessionStarted`` and asks the venue about every order whose outcome i
 import asyncio
 import signal
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -34,8 +35,9 @@ from oms_daemon.core.events import (
 from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
 from oms_daemon.core.state import OmsState
 from oms_daemon.gateway import GatewayClosed
+from oms_daemon.http_api import build_app
 from oms_daemon.inbox import EventInbox
-from oms_daemon.metrics import Metrics, metrics_handler
+from oms_daemon.metrics import Metrics
 from oms_daemon.venues import VenueRouter, build_venues, restore_paper
 from oms_daemon.zmq_api import ZmqApi
 from replay import Checkpoint, encode_checkpoint, fold
@@ -76,6 +78,7 @@ class Daemon:
         self._since_checkpoint = 0
         self._events = 0
         self._order_counts: Counter[str] = Counter()
+        self._publishers: list[Callable[[list[Event]], None]] = []
 
     # --- Gateway ---------------------------------------------------------------------------------------
 
@@ -87,6 +90,10 @@ class Daemon:
     def now_ns(self) -> int:
         """Receive time for new inputs."""
         return self.inbox.now_ns()
+
+    def add_publisher(self, publish: Callable[[list[Event]], None]) -> None:
+        """Hand every step's events to ``publish`` too (ZeroMQ PUB, HTTP WebSocket streams)."""
+        self._publishers.append(publish)
 
     def submit(self, request: Intent | OperatorCommand) -> "asyncio.Future[Replied]":
         """Enqueue an intent or operator command; the future resolves with its one reply."""
@@ -139,6 +146,7 @@ class Daemon:
             max_frame_bytes=self.config.zmq.max_frame_bytes,
         )
         self._zmq.start()
+        self.add_publisher(self._zmq.publish)
         self._accepting = True
         await self._start_http()
         log.info(
@@ -175,9 +183,7 @@ class Daemon:
             self._router.send(queries)
 
     async def _start_http(self) -> None:
-        app = web.Application()
-        app.router.add_get("/metrics", metrics_handler(self.metrics))
-        self._http = web.AppRunner(app, access_log=None)
+        self._http = web.AppRunner(build_app(self), access_log=None)
         await self._http.setup()
         await web.TCPSite(self._http, self.config.http.host, self.config.http.port).start()
 
@@ -291,8 +297,8 @@ class Daemon:
                     log.info("mode changed", account=account, safe=safe, armed=armed, operator=event.operator)
         if commands:
             self._router.send(commands)
-        if self._zmq is not None:
-            self._zmq.publish(events)
+        for publish in self._publishers:
+            publish(events)
 
     def _answer(self, reply: Replied) -> None:
         self.metrics.observe_intent("accepted" if reply.ok else "rejected", reply.reason or "")
