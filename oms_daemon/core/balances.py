@@ -70,17 +70,16 @@ def free_balance(state: OmsState, account_id: str, currency: str) -> Decimal:
     if config.kind == _MARGIN:
         return total - used_margin(state, account_id)
     locked = ZERO
-    for (acct, symbol), ids in state.open_orders.items():
-        if acct != account_id or not ids:
+    for (acct, symbol), exposure in state.exposure.items():
+        if acct != account_id:
             continue
         instrument = state.instruments.get(symbol)
         if instrument is None:
             continue
-        for oid in ids:
-            order = state.orders[oid]
-            if order.side == _BUY and instrument.quote_currency == currency:
-                price = reference_price(state, symbol, order.side, order.price) or ZERO
-                locked += order.leaves_qty * price * instrument.multiplier
-            elif order.side == _SELL and instrument.base_currency == currency:
-                locked += order.leaves_qty
+        if instrument.quote_currency == currency and (exposure.buy_notional or exposure.buy_unpriced):
+            unpriced = exposure.buy_unpriced
+            touch = (reference_price(state, symbol, _BUY, None) or ZERO) if unpriced else ZERO
+            locked += (exposure.buy_notional + unpriced * touch) * instrument.multiplier
+        elif instrument.base_currency == currency:
+            locked += exposure.sell_qty
     return total - locked

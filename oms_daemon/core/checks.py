@@ -42,11 +42,9 @@ def is_reducing(state: OmsState, req: OrderRequest) -> bool:
     room = abs(held) - req.quantity
     if room < ZERO:
         return False
-    orders = state.orders
-    for oid in state.open_orders.get(key, ()):
-        order = orders[oid]
-        if order.reduce_only and order.side == req.side:
-            room -= order.leaves_qty
+    exposure = state.exposure.get(key)
+    if exposure is not None:
+        room -= exposure.reduce_buy if req.side == _BUY else exposure.reduce_sell
     return room >= ZERO
 
 

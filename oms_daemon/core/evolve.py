@@ -14,7 +14,7 @@ from oms_daemon.core.events import (
     QuoteUpdated,
     SessionConfigured,
 )
-from oms_daemon.core.state import AccountMode, OmsState
+from oms_daemon.core.state import AccountMode, OmsState, WorkingExposure
 from oms_daemon.core.transitions import WORKING
 
 __all__ = ["evolve", "evolve_all"]
@@ -45,6 +45,7 @@ def _configured(state: OmsState, event: SessionConfigured) -> None:
 def _order(state: OmsState, event: OrderUpdated) -> None:
     order = event.order
     oid = order.order_id
+    previous = state.orders.get(oid)
     state.orders[oid] = order
     state.touched_orders.add(oid)
     if event.previous_status is None:  # a new order: index it
@@ -54,12 +55,21 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
         if order.idempotency_key is not None:
             state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
     working = order.status in WORKING
-    if working != (event.previous_status in WORKING):
+    was_working = previous is not None and previous.status in WORKING
+    if working or was_working:
         key = (order.account_id, order.symbol)
+        exposure = state.exposure.get(key)
+        if exposure is None:
+            exposure = state.exposure[key] = WorkingExposure()
+        if was_working:
+            exposure.count(previous, -1)
         if working:
-            state.open_orders.setdefault(key, set()).add(oid)
-        else:
-            state.open_orders[key].discard(oid)
+            exposure.count(order, 1)
+        if working != was_working:
+            if working:
+                state.open_orders.setdefault(key, set()).add(oid)
+            else:
+                state.open_orders[key].discard(oid)
 
 
 def _fill(state: OmsState, event: FillBooked) -> None:

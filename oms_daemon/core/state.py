@@ -14,7 +14,7 @@ import msgspec
 from oms_daemon.core.config import AccountConfig, CoreConfig, Instrument
 from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
 
-__all__ = ["AccountMode", "OmsState", "SymbolKey"]
+__all__ = ["AccountMode", "OmsState", "SymbolKey", "WorkingExposure"]
 
 SymbolKey = tuple[str, str]
 """(account_id, symbol)."""
@@ -29,6 +29,41 @@ class AccountMode(msgspec.Struct, frozen=True, kw_only=True):
     safe: bool = False
     armed: bool = False
     killed: bool = False
+
+
+class WorkingExposure:
+    """Leaves of the working orders of one (account, symbol), kept up to date by ``evolve``.
+
+    A derived index (not hashed): it turns open-order exposure, locked funds and reduce-only room
+    into O(1) reads instead of scans over every working order.
+    """
+
+    __slots__ = ("buy_notional", "buy_qty", "buy_unpriced", "reduce_buy", "reduce_sell", "sell_qty")
+
+    def __init__(self) -> None:
+        self.buy_qty = self.sell_qty = Decimal(0)
+        self.buy_notional = self.buy_unpriced = Decimal(0)
+        self.reduce_buy = self.reduce_sell = Decimal(0)
+
+    def count(self, order: Order, sign: int) -> None:
+        """Add (sign 1) or remove (sign -1) a working order's leaves."""
+        leaves = order.leaves_qty
+        if not leaves:
+            return
+        if sign < 0:
+            leaves = -leaves
+        if order.side == "BUY":
+            self.buy_qty += leaves
+            if order.price is not None:
+                self.buy_notional += leaves * order.price
+            else:
+                self.buy_unpriced += leaves
+            if order.reduce_only:
+                self.reduce_buy += leaves
+        else:
+            self.sell_qty += leaves
+            if order.reduce_only:
+                self.reduce_sell += leaves
 
 
 def _digest(tag: bytes, entity: object) -> int:
@@ -59,6 +94,7 @@ class OmsState:
         self.idempotency: dict[tuple[str, str, str], int] = {}
         self.trade_ids: set[tuple[str, str]] = set()
         self.open_orders: dict[SymbolKey, set[int]] = {}
+        self.exposure: dict[SymbolKey, WorkingExposure] = {}
         self.open_positions: dict[SymbolKey, list[int]] = {}
         self.order_tickets: dict[int, int] = {}
         # incremental hash bookkeeping
@@ -85,14 +121,8 @@ class OmsState:
 
     def working_leaves(self, key: SymbolKey) -> tuple[Decimal, Decimal]:
         """Open-order exposure: (working buy quantity, working sell quantity)."""
-        buys = sells = Decimal(0)
-        for oid in self.open_orders.get(key, ()):
-            order = self.orders[oid]
-            if order.side == "BUY":
-                buys += order.leaves_qty
-            else:
-                sells += order.leaves_qty
-        return buys, sells
+        exposure = self.exposure.get(key)
+        return (exposure.buy_qty, exposure.sell_qty) if exposure else (Decimal(0), Decimal(0))
 
     def mode(self, account_id: str) -> AccountMode:
         """Current mode of an account."""
