@@ -103,6 +103,5 @@ def mixed_inputs(count: int, start_ns: int = 1_767_225_600_000_000_000) -> Itera
                 )
             )
             cycle.append(VenueOrderCanceled(ts_recv=ts + 5, account_id="acct", client_order_id=cid))
-        for inp in cycle[: count - emitted]:
-            yield inp
+        yield from cycle[: count - emitted]
         emitted += len(cycle)

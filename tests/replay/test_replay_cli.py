@@ -68,7 +68,7 @@ def test_given_until_time_then_replay_stops_at_that_event_time(journal_dir: tupl
     directory, _ = journal_dir
     inputs = list(mixed_inputs(EVENTS))
     cutoff = inputs[200].ts_recv  # 2026-01-01T00:00:00Z plus a few microseconds
-    iso = "2026-01-01T00:00:00.%06dZ" % ((cutoff - 1_767_225_600_000_000_000) // 1000)
+    iso = f"2026-01-01T00:00:00.{(cutoff - 1_767_225_600_000_000_000) // 1000:06d}Z"
     result = summary(str(directory), "--until", iso)
     assert 0 < result["events"] < EVENTS
     assert result["last_ts_ns"] <= cutoff
