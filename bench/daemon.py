@@ -68,6 +68,7 @@ class BenchDaemon:
         doc["http"]["port"] = ports[2]
         doc["log"].update(level="warning", format="json")
         doc["paper"]["latency_ms"] = [0, 1]
+        doc["paper"]["balances"] = {"paper-1": {"USDT": "1000000000", "BTC": "100000", "ETH": "1000000"}}
         self.config = self.folder / "omsd.toml"
         self.config.write_text(_dump(doc))
         self.process: subprocess.Popen[bytes] | None = None

@@ -65,7 +65,11 @@ class Daemon:
         self.core = Core()
         self._venues = venues if venues is not None else build_venues(config)
         self._router = VenueRouter(
-            self._venues, {a.account_id: a.venue for a in config.accounts}, self.inbox, self.metrics
+            self._venues,
+            {a.account_id: a.venue for a in config.accounts},
+            self.inbox,
+            self.metrics,
+            policy=config.resiliency,
         )
         self._pending: dict[str, asyncio.Future[Replied]] = {}
         self._submitted_at: dict[str, int] = {}
@@ -144,6 +148,7 @@ class Daemon:
             self.config.zmq.requests,
             self.config.zmq.events,
             max_frame_bytes=self.config.zmq.max_frame_bytes,
+            request_prefix=f"z{self._journal.next_seq}-",  # request ids stay unique across restarts
         )
         self._zmq.start()
         self.add_publisher(self._zmq.publish)
@@ -208,6 +213,7 @@ class Daemon:
             self._zmq.stop_accepting()
         grace = self.config.daemon.shutdown_grace_s
         await self._router.wait(grace)
+        await self._router.close()
         await self._drain_inbox(grace)
         for task in self._tasks:
             task.cancel()
@@ -222,6 +228,7 @@ class Daemon:
             if not future.done():
                 future.set_exception(GatewayClosed("omsd stopped before answering"))
         if self._zmq is not None:
+            await self._zmq.drain(grace)
             self._zmq.close()
         if self._http is not None:
             await self._http.cleanup()
