@@ -34,7 +34,9 @@ __all__ = [
     "CancelRequest",
     "CloseAllRequest",
     "ClosePositionRequest",
+    "DeadLettersQuery",
     "DirtyEvent",
+    "DropDeadLetterRequest",
     "FillEvent",
     "FillsQuery",
     "IntentRequest",
@@ -49,6 +51,7 @@ __all__ = [
     "PositionsQuery",
     "PreviewRequest",
     "QuoteEvent",
+    "RedriveDeadLetterRequest",
     "ReplaceRequest",
     "Reply",
     "Request",
@@ -202,6 +205,10 @@ class StatusQuery(Request, frozen=True, kw_only=True, tag="status"):
     limit: Limit = 100
 
 
+class DeadLettersQuery(Request, frozen=True, kw_only=True, tag="dlq_list"):
+    """The dead-letter queue: venue commands that exhausted their retries (of one account, or all)."""
+
+
 class OperatorRequest(Request, frozen=True, kw_only=True):
     """A control-plane request; ``operator`` names who asks, for the audit trail (``account`` nil: all)."""
 
@@ -228,6 +235,18 @@ class KillRequest(OperatorRequest, frozen=True, kw_only=True, tag="kill"):
     flatten: bool = False
 
 
+class RedriveDeadLetterRequest(OperatorRequest, frozen=True, kw_only=True, tag="dlq_redrive"):
+    """Send a dead-lettered venue command again (when its order still needs it)."""
+
+    entry_id: int
+
+
+class DropDeadLetterRequest(OperatorRequest, frozen=True, kw_only=True, tag="dlq_drop"):
+    """Discard a dead-lettered venue command; its order is settled as not sent."""
+
+    entry_id: int
+
+
 AnyRequest = (
     SubmitRequest
     | PreviewRequest
@@ -243,6 +262,9 @@ AnyRequest = (
     | SafeModeRequest
     | ArmRequest
     | KillRequest
+    | DeadLettersQuery
+    | RedriveDeadLetterRequest
+    | DropDeadLetterRequest
 )
 """Every request, decoded by its ``"type"``."""
 

@@ -20,7 +20,7 @@ from oms_daemon.core.preview import Preview
 from oms_daemon.gateway import Gateway, GatewayClosed
 from oms_daemon.views import preview_view
 from oms_daemon.zmq_api.schema import Reply, RequestId, WireCode
-from oms_daemon.zmq_api.stream import stream_message
+from oms_daemon.zmq_api.stream import stream_message, stream_topic
 from oms_daemon.zmq_api.translate import QUERIES, Refused, answer, decode_request, to_input
 
 __all__ = ["DEFAULT_MAX_FRAME_BYTES", "ZmqApi", "ZmqApiStats"]
@@ -84,7 +84,10 @@ class ZmqApi:
         self._accepting = False
         self._scheduled = False
         self._counter = 0
-        self._seq = 0
+        self._topic_seq: dict[str, int] = {}
+        self._subscriptions: set[bytes] = set()
+        self._wanted: dict[str, bool] = {}
+        self._pub_fd = -1
         self._in_flight = 0
         self._blocked: dict[bytes, deque[Frames]] = {}
         self._retry: asyncio.TimerHandle | None = None
@@ -102,7 +105,7 @@ class ZmqApi:
         self._loop = asyncio.get_running_loop()
         context = zmq.Context()
         router = context.socket(zmq.ROUTER)
-        pub = context.socket(zmq.PUB)
+        pub = context.socket(zmq.XPUB)  # XPUB: we learn the subscriptions and skip unwanted messages
         try:
             router.setsockopt(zmq.ROUTER_MANDATORY, 1)
             router.setsockopt(zmq.RCVHWM, self._hwm)
@@ -123,6 +126,8 @@ class ZmqApi:
         self._context, self._router, self._pub = context, router, pub
         self._fd = router.getsockopt(zmq.FD)
         self._loop.add_reader(self._fd, self._pump)
+        self._pub_fd = pub.getsockopt(zmq.FD)
+        self._loop.add_reader(self._pub_fd, self._read_subscriptions)
         self._accepting = True
         self._schedule()
         log.info("zmq api serving requests on %s, events on %s", self.request_endpoint, self.events_endpoint)
@@ -161,6 +166,7 @@ class ZmqApi:
             self._retry = None
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._fd)
+            self._loop.remove_reader(self._pub_fd)
         self._blocked.clear()
         router.close(linger_ms)
         pub.close(linger_ms)
@@ -169,25 +175,54 @@ class ZmqApi:
     # --- event stream ---------------------------------------------------------------------------------------
 
     def publish(self, events: Iterable[Event]) -> None:
-        """Publish the stream messages for a step's events (the writer calls this after applying them)."""
+        """Publish the stream messages for a step's events (the writer calls this after applying them).
+
+        Only topics some subscriber asked for are built and sent; ``seq`` counts each topic's messages.
+        """
         pub = self._pub
-        if pub is None:
+        if pub is None or not self._subscriptions:
             return
         state = self._gateway.state
         for event in events:
+            topic = stream_topic(event, self._publish_quotes)
+            if topic is None or not self._is_wanted(topic):
+                continue
             try:
-                item = stream_message(state, event, self._seq + 1, self._publish_quotes)
-                if item is None:
+                seq = self._topic_seq.get(topic, 0) + 1
+                message = stream_message(state, event, seq)
+                if message is None:
                     continue
-                self._seq += 1
-                topic, message = item
                 pub.send_multipart((topic.encode(), _encode(message)), zmq.NOBLOCK)
+                self._topic_seq[topic] = seq
                 self.stats.published += 1
             except zmq.Again:
                 self.stats.publish_errors += 1
             except Exception:
                 self.stats.publish_errors += 1
                 log.exception("could not publish %s", type(event).__name__)
+
+    def _is_wanted(self, topic: str) -> bool:
+        wanted = self._wanted.get(topic)
+        if wanted is None:
+            raw = topic.encode()
+            wanted = self._wanted[topic] = any(raw.startswith(prefix) for prefix in self._subscriptions)
+        return wanted
+
+    def _read_subscriptions(self) -> None:
+        """XPUB hands us (un)subscriptions: first subscriber of a prefix (b"\x01" + prefix), last one gone (b"\x00")."""
+        pub = self._pub
+        if pub is None:
+            return
+        while pub.get(_EVENTS) & _POLLIN:
+            try:
+                frame = pub.recv(_NOBLOCK)
+            except zmq.Again:
+                break
+            if frame[:1] == b"\x01":
+                self._subscriptions.add(frame[1:])
+            elif frame[:1] == b"\x00":
+                self._subscriptions.discard(frame[1:])
+            self._wanted.clear()
 
     # --- requests ------------------------------------------------------------------------------------------
 

@@ -15,10 +15,12 @@ from oms_daemon.core.inputs import (
     CancelOrder,
     CloseAll,
     ClosePosition,
+    DropDeadLetter,
     Intent,
     KillSwitch,
     OperatorCommand,
     PreviewOrder,
+    RedriveDeadLetter,
     ReplaceOrder,
     SetArmed,
     SetSafeMode,
@@ -26,6 +28,7 @@ from oms_daemon.core.inputs import (
 )
 from oms_daemon.core.reasons import Reason
 from oms_daemon.core.state import OmsState
+from oms_daemon.dead_letters import dead_letters
 from oms_daemon.zmq_api.schema import (
     MONEY_FIELDS,
     REQUEST_TYPES,
@@ -35,11 +38,14 @@ from oms_daemon.zmq_api.schema import (
     CancelRequest,
     CloseAllRequest,
     ClosePositionRequest,
+    DeadLettersQuery,
+    DropDeadLetterRequest,
     FillsQuery,
     KillRequest,
     OrdersQuery,
     PositionsQuery,
     PreviewRequest,
+    RedriveDeadLetterRequest,
     ReplaceRequest,
     RequestId,
     SafeModeRequest,
@@ -50,7 +56,7 @@ from oms_daemon.zmq_api.schema import (
 
 __all__ = ["QUERIES", "Refused", "answer", "decode_request", "to_input"]
 
-QUERIES = (OrdersQuery, PositionsQuery, FillsQuery, AccountQuery, StatusQuery)
+QUERIES = (OrdersQuery, PositionsQuery, FillsQuery, AccountQuery, StatusQuery, DeadLettersQuery)
 """Request types answered directly from state, without the writer."""
 
 _decoder = msgspec.msgpack.Decoder(AnyRequest)
@@ -229,6 +235,16 @@ def to_input(request: AnyRequest, request_id: str, ts_recv: int) -> Intent | Ope
                 reason=request.reason,
                 flatten=request.flatten,
             )
+        case RedriveDeadLetterRequest() | DropDeadLetterRequest():
+            cls = RedriveDeadLetter if isinstance(request, RedriveDeadLetterRequest) else DropDeadLetter
+            return cls(
+                ts_recv=ts_recv,
+                request_id=request_id,
+                operator=request.operator,
+                account_id=request.account,
+                reason=request.reason,
+                entry_id=request.entry_id,
+            )
     raise TypeError(f"{type(request).__name__} is a query, not an input")
 
 
@@ -279,4 +295,6 @@ def answer(state: OmsState, request: AnyRequest) -> Any:
             return views.accounts(state, request.account)
         case StatusQuery():
             return views.status(state, request.account, request.limit)
+        case DeadLettersQuery():
+            return dead_letters(state, request.account)
     raise TypeError(f"{type(request).__name__} is not a query")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from oms_daemon.client import AsyncOmsClient, OmsClient, OmsRejected
+from oms_daemon.client import AsyncOmsClient, OmsClient, OmsRejected, OmsTimeout
 from oms_daemon.core.enums import OrderStatus
 from oms_daemon.core.reasons import Reason
 from oms_daemon.views import PositionSide, PreviewView
@@ -258,3 +258,14 @@ def test_given_a_float_amount_when_submitting_from_python_then_the_client_refuse
 ) -> None:
     with OmsClient(daemon.requests, account="A", strategy="sync") as client, pytest.raises(TypeError, match="float"):
         client.submit("ETH/USDT", "SELL", 1.5)  # type: ignore[arg-type]
+
+
+async def test_given_no_daemon_when_a_request_waits_past_the_timeout_then_oms_timeout() -> None:
+    async with AsyncOmsClient("tcp://127.0.0.1:9", account="A", strategy="s1", timeout=0.05) as client:
+        with pytest.raises(OmsTimeout, match=r"within 0\.05 s"):
+            await client.status()
+
+
+def test_given_no_daemon_when_the_blocking_client_waits_past_the_timeout_then_oms_timeout() -> None:
+    with OmsClient("tcp://127.0.0.1:9", account="A", strategy="s1", timeout=0.05) as client, pytest.raises(OmsTimeout):
+        client.cancel(1)

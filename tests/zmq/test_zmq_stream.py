@@ -29,7 +29,7 @@ async def test_given_two_strategies_when_each_submits_then_each_hears_only_its_o
     assert [m.data.order_id for m in heard_two.of("order")] == [theirs.order_id]
 
 
-async def test_given_a_fill_when_published_then_fill_position_order_and_account_arrive_in_seq_order(
+async def test_given_a_fill_when_published_then_fill_position_order_and_account_arrive_numbered_per_topic(
     daemon: Daemon, client: AsyncOmsClient
 ) -> None:
     heard = await listen(daemon, client)
@@ -41,8 +41,10 @@ async def test_given_a_fill_when_published_then_fill_position_order_and_account_
     await heard.stop()
     kinds = [type(m) for m in heard.messages]
     assert kinds == [OrderEvent, FillEvent, PositionEvent, OrderEvent, AccountEvent]
-    seqs = [m.seq for m in heard.messages]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    per_kind: dict[type, list[int]] = {}
+    for message in heard.messages:
+        per_kind.setdefault(type(message), []).append(message.seq)
+    assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in per_kind.values()), per_kind
     fill, position, order = heard.messages[1].data, heard.messages[2].data, heard.messages[3].data
     assert (fill.quantity, fill.price, fill.strategy_id) == (D(2), D(101), "s1")
     assert (position.side, position.quantity, position.mark_price) == (PositionSide.LONG, D(2), D("100.5"))

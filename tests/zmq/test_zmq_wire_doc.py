@@ -14,6 +14,7 @@ import zmq
 from oms_daemon import views
 from oms_daemon.core.enums import AlertSeverity
 from oms_daemon.core.events import AlertRaised
+from oms_daemon.dead_letters import DeadLetterView
 from oms_daemon.zmq_api import REQUEST_TYPES, WireCode, schema
 from tests.zmq.harness import Daemon, RawSockets, eventually_sync
 
@@ -125,6 +126,9 @@ def test_given_the_document_then_it_names_every_request_type_code_and_field() ->
         schema.SafeModeRequest,
         schema.ArmRequest,
         schema.KillRequest,
+        schema.DeadLettersQuery,
+        schema.RedriveDeadLetterRequest,
+        schema.DropDeadLetterRequest,
         schema.Reply,
         views.OrderView,
         views.FillView,
@@ -138,6 +142,7 @@ def test_given_the_document_then_it_names_every_request_type_code_and_field() ->
         views.PreviewView,
         views.Page,
         views.StatusView,
+        DeadLetterView,
     ]
     fields = {f for struct in structs for f in struct.__struct_fields__}
 
