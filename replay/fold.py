@@ -54,29 +54,29 @@ def fold(
     decode = decode_input
     counts: Counter[type] = Counter()
     result = FoldResult()
-    event_kind = RecordKind.EVENT
+    event_kind, checksum_kind = RecordKind.EVENT, RecordKind.CHECKSUM
+    last_seq = last_ts_ns = 0
     for record in records:
-        seq = record.seq
-        if until_seq is not None and seq > until_seq:
+        seq, ts_ns = record.seq, record.ts_ns
+        if (until_seq is not None and seq > until_seq) or (until_ns is not None and ts_ns > until_ns):
             break
-        if until_ns is not None and record.ts_ns > until_ns:
-            break
-        if record.kind == event_kind:
+        kind = record.kind
+        if kind == event_kind:
             inp = decode(record.payload)
             events = step(inp)
             counts[type(inp)] += 1
             if observer is not None:
                 observer(seq, inp, events)
-        elif verify and record.kind == RecordKind.CHECKSUM:
+        elif verify and kind == checksum_kind:
             checkpoint = decode_checkpoint(record.payload)
             computed = core.state.state_hash()
             if computed != checkpoint.state_hash:
                 raise ReplayDivergence(checkpoint.last_seq, checkpoint.state_hash, computed)
             result.checksums_verified += 1
-        result.last_seq = seq
-        result.last_ts_ns = record.ts_ns
+        last_seq, last_ts_ns = seq, ts_ns
         if progress is not None and not seq & 0x3FFF:
             progress(seq)
+    result.last_seq, result.last_ts_ns = last_seq, last_ts_ns
     result.events = sum(counts.values())
     result.by_type = {kind.__name__: n for kind, n in sorted(counts.items(), key=lambda kv: kv[0].__name__)}
     return core, result

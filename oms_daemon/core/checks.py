@@ -2,15 +2,17 @@
 
 from decimal import Decimal
 
-import msgspec
-
 from oms_daemon.core.balances import free_balance, reference_price
 from oms_daemon.core.config import AccountConfig, Instrument
 from oms_daemon.core.enums import AccountKind, OrderSide, OrderType
 from oms_daemon.core.inputs import OrderRequest
 from oms_daemon.core.model import ZERO
 from oms_daemon.core.reasons import Reason
+from oms_daemon.core.refusal import Refusal
+from oms_daemon.core.risk import risk_refusals
+from oms_daemon.core.session import recovering_orders
 from oms_daemon.core.state import OmsState
+from oms_daemon.core.streams import feed_refusal_reason
 
 __all__ = ["Refusal", "is_reducing", "refusals"]
 
@@ -18,13 +20,6 @@ _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPPED = (OrderType.STOP, OrderType.STOP_LIMIT)
 _BUY, _LIMIT, _MARGIN = OrderSide.BUY, OrderType.LIMIT, AccountKind.MARGIN
 """Bound once: reading a member off an Enum class goes through ``EnumType.__getattr__`` (slow)."""
-
-
-class Refusal(msgspec.Struct, frozen=True, gc=False):
-    """One reason an order would be refused, with a human message."""
-
-    reason: Reason
-    message: str
 
 
 def is_reducing(state: OmsState, req: OrderRequest) -> bool:
@@ -108,11 +103,17 @@ def refusals(
         if mode is not None and mode.killed:
             found.append(Refusal(Reason.KILL_SWITCH, f"kill switch is active on {req.account_id}"))
         found.append(Refusal(Reason.NOT_ARMED, f"{req.account_id} is not armed"))
+    if state.recovering and recovering_orders(state, req.account_id):
+        found.append(
+            Refusal(Reason.RECOVERING, "orders left open by the last run are still being resolved at the venue")
+        )
     if first and found:
         return found
     reducing = is_reducing(state, req)
     if req.reduce_only and not reducing:
         found.append(Refusal(Reason.REDUCE_ONLY, "reduce-only order would open or increase a position"))
+    price = reference_price(state, req.symbol, req.side, req.price if req.order_type in _PRICED else None)
+    risk_refusals(state, req, price, reducing, found)
     if reducing:
         return found
     if mode is not None and mode.safe:
@@ -120,9 +121,14 @@ def refusals(
     dirty = state.dirty.get((req.account_id, req.symbol)) if state.dirty else None
     if dirty is not None:
         found.append(Refusal(Reason.POSITION_DIRTY, f"{req.symbol} position is dirty ({dirty}): only reducing orders"))
+    down = state.venue_down.get(req.account_id) if state.venue_down else None
+    if down is not None:
+        found.append(Refusal(Reason.VENUE_UNAVAILABLE, f"venue unavailable ({down}): only reducing orders"))
+    stale = feed_refusal_reason(state, req.account_id, req.symbol)
+    if stale is not None:
+        found.append(Refusal(Reason.FEED_STALE, f"{stale}: only reducing orders"))
     if first and found:
         return found
-    price = reference_price(state, req.symbol, req.side, req.price if req.order_type in _PRICED else None)
     if price is None or req.quantity <= ZERO:
         return found
     minimum = instrument.min_notional

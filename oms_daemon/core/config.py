@@ -9,6 +9,7 @@ from decimal import Decimal
 import msgspec
 
 from oms_daemon.core.enums import AccountKind, PositionMode
+from oms_daemon.core.limits import FeedLimits, RiskRule
 
 __all__ = ["AccountConfig", "CoreConfig", "Instrument"]
 
@@ -47,3 +48,5 @@ class CoreConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defau
     instance_id: str = "omsd"
     accounts: tuple[AccountConfig, ...] = ()
     instruments: tuple[Instrument, ...] = ()
+    risk: tuple[RiskRule, ...] = ()
+    feeds: FeedLimits = FeedLimits()

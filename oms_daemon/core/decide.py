@@ -11,8 +11,9 @@ from typing import Any
 
 import msgspec
 
-from oms_daemon.core import reconcile
+from oms_daemon.core import dlq, reconcile, session, streams
 from oms_daemon.core.balances import apply_fill_to_account, reference_price, used_margin
+from oms_daemon.core.book import book_slippage
 from oms_daemon.core.checks import Refusal, is_reducing, refusals
 from oms_daemon.core.config import AccountConfig
 from oms_daemon.core.enums import AlertSeverity, OrderSide, OrderStatus, OrderType, PositionMode
@@ -30,7 +31,7 @@ from oms_daemon.core.events import (
     QueryAtVenue,
     QuoteUpdated,
     Replied,
-    SessionConfigured,
+    SnapshotRequested,
     SubmitToVenue,
 )
 from oms_daemon.core.ids import IdAllocator
@@ -48,10 +49,13 @@ from oms_daemon.core.inputs import (
     OrderRequest,
     PositionsSnapshot,
     PreviewOrder,
+    ReconciliationSnapshot,
     ReplaceOrder,
+    RequestReconciliation,
     SessionStarted,
     SetArmed,
     SetSafeMode,
+    StreamHeartbeat,
     SubmitOrder,
     SubmitOutcomeUnknown,
     TimerTick,
@@ -70,6 +74,7 @@ from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
 from oms_daemon.core.positions import apply_fill
 from oms_daemon.core.preview import Preview
 from oms_daemon.core.reasons import Reason
+from oms_daemon.core.risk import replace_refusal
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.transitions import TERMINAL, TRANSITIONS, WORKING, Move, classify
 
@@ -79,6 +84,12 @@ _CTX = Context(prec=34)
 _replace = msgspec.structs.replace
 S = OrderStatus
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+# Members the hot paths read, bound once: reading one off its Enum class goes through EnumType.__getattr__.
+_NEW, _FILLED, _PARTIALLY_FILLED, _REJECTED = S.NEW, S.FILLED, S.PARTIALLY_FILLED, S.REJECTED
+_ACKABLE = (S.PENDING_NEW, S.UNKNOWN, S.REJECTED)
+_AMENDING = (S.PENDING_CANCEL, S.PENDING_REPLACE)
+_HEDGING = PositionMode.HEDGING
+_ALLOWED, _ILLEGAL = Move.ALLOWED, Move.ILLEGAL
 
 
 def client_order_id_for(instance_id: str, order_id: int) -> str:
@@ -95,6 +106,14 @@ def decide(state: OmsState, inp: Input) -> list[Event]:
         if isinstance(inp, Intent):
             return [_refuse(inp, Reason.NOT_CONFIGURED, "no session has started")]
         return []
+    if isinstance(inp, VenueEvent):
+        gap = streams.sequence_gap(state, inp)
+        events = handler(state, inp)
+        if gap:
+            events = gap + events
+        if state.stale_feeds and f"user:{inp.account_id}" in state.stale_feeds:
+            events += streams.user_stream_alive(state, inp.account_id)
+        return events
     return handler(state, inp)
 
 
@@ -123,11 +142,11 @@ def _order_for(state: OmsState, client_order_id: str | None) -> Order | None:
 def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event], **changes: Any) -> Order:
     """Move ``order`` to ``target`` if the table allows it; an illegal move is alerted and skipped."""
     move = classify(order.status, target)
-    if move is Move.ILLEGAL:
+    if move is _ILLEGAL:
         events.append(_illegal(order, target, inp))
         if not changes:
             return order
-    elif move is Move.ALLOWED:
+    elif move is _ALLOWED:
         changes["status"] = target
     elif not changes:
         return order
@@ -164,26 +183,12 @@ def _unknown_order(inp: VenueEvent, client_order_id: str | None) -> list[Event]:
 # --- session, timers, market data ------------------------------------------------------------------------
 
 
-def _on_session(state: OmsState, inp: SessionStarted) -> list[Event]:
-    """A new run: take the config, and re-arm only accounts configured to start armed."""
-    events: list[Event] = [SessionConfigured(config=inp.config)]
-    for account in inp.config.accounts:
-        mode = state.mode(account.account_id)
-        if mode.armed != account.armed_on_start:
-            new = _replace(mode, armed=account.armed_on_start)
-            events.append(
-                ModeChanged(
-                    account_id=account.account_id,
-                    operator="session",
-                    reason="session start",
-                    **msgspec.structs.asdict(new),
-                )
-            )
-    return events
-
-
 def _on_timer(state: OmsState, inp: TimerTick) -> list[Event]:
-    return []
+    return streams.stale_feeds(state, inp)
+
+
+def _on_heartbeat(state: OmsState, inp: StreamHeartbeat) -> list[Event]:
+    return []  # Core.step records that the stream spoke
 
 
 def _on_quote(state: OmsState, inp: MarketQuote) -> list[Event]:
@@ -197,7 +202,11 @@ def _on_quote(state: OmsState, inp: MarketQuote) -> list[Event]:
         last=inp.last if inp.last is not None else (old.last if old else None),
         ts_event=inp.ts_event,
         ts_recv=inp.ts_recv,
+        bids=inp.bids or (old.bids if old and inp.bid is None else ()),
+        asks=inp.asks or (old.asks if old and inp.ask is None else ()),
     )
+    if state.stale_feeds and f"market:{inp.symbol}" in state.stale_feeds:
+        return [QuoteUpdated(quote=quote), *streams.fresh_quote(state, inp.symbol)]
     return [QuoteUpdated(quote=quote)]
 
 
@@ -365,6 +374,9 @@ def _on_replace(state: OmsState, inp: ReplaceOrder) -> list[Event]:
         reduce_only=order.reduce_only,
         position_id=order.position_id,
     )
+    churn = replace_refusal(state, order)
+    if churn is not None:
+        return [_refuse(inp, churn.reason, churn.message, order.order_id)]
     config = state.account_configs[order.account_id]
     instrument = state.instruments[order.symbol]
     adds_risk = quantity > order.quantity or (
@@ -531,8 +543,9 @@ def _on_preview(state: OmsState, inp: PreviewOrder) -> list[Event]:
         reference_price=price,
         notional=notional,
         estimated_fee=notional * instrument.fee_bps / 10000 if notional is not None else None,
-        slippage_estimate=(abs(price - mid) * inp.quantity * instrument.multiplier)
-        if price is not None and mid is not None and not priced
+        slippage_estimate=book_slippage(quote, inp.side, inp.quantity, mid, price if priced else None)
+        * instrument.multiplier
+        if mid is not None
         else None,
         margin_impact=(notional * instrument.margin_rate) if notional is not None else None,
         margin_used=margin_now,
@@ -557,9 +570,9 @@ def _on_accepted(state: OmsState, inp: VenueOrderAccepted) -> list[Event]:
     changes: dict[str, Any] = {}
     if order.venue_order_id != inp.venue_order_id:
         changes["venue_order_id"] = inp.venue_order_id
-    if order.status in (S.PENDING_NEW, S.UNKNOWN) or order.status == S.REJECTED:
-        _move(order, S.NEW, inp, events, **changes)
-        if order.status == S.REJECTED:
+    if order.status in _ACKABLE:
+        _move(order, _NEW, inp, events, **changes)
+        if order.status == _REJECTED:
             events.append(_dirty(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
     elif changes:  # a late or repeated ack: keep the status, learn the venue id
         _move(order, order.status, inp, events, **changes)
@@ -595,7 +608,7 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         return []
     config = state.account_configs.get(inp.account_id)
     instrument = state.instruments.get(inp.symbol)
-    if config is None or instrument is None or inp.quantity <= 0 or inp.price <= 0:
+    if config is None or instrument is None or inp.quantity <= ZERO or inp.price <= ZERO:
         return [
             _alert(
                 "unbookable_fill",
@@ -640,6 +653,18 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
     )
     change = apply_fill(_position_for_fill(state, config, order), fill, state.next_position_id, instrument.multiplier)
     fill = _replace(fill, position_id=change.updated[0].position_id, realized_pnl=change.realized_pnl)
+    if inp.reconciliation:
+        fill = _replace(fill, reconciliation=True)
+        events.append(
+            _alert(
+                "missing_fill_recovered",
+                AlertSeverity.WARNING,
+                f"reconciliation found fill {inp.trade_id} ({inp.side} {inp.quantity} {inp.symbol} @ {inp.price}) "
+                "that the stream never delivered: booked",
+                account_id=inp.account_id,
+                symbol=inp.symbol,
+            )
+        )
     events.append(FillBooked(fill=fill))
     for position in change.updated:
         events.append(PositionUpdated(position=position))
@@ -653,7 +678,7 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
 def _position_for_fill(state: OmsState, config: AccountConfig, order: Order | None) -> Position | None:
     """The position a fill moves: the symbol's one position, or in hedging mode the order's ticket."""
     opened = state.open_positions.get((config.account_id, order.symbol)) if order else None
-    if config.position_mode != PositionMode.HEDGING:
+    if config.position_mode != _HEDGING:
         if order is None:
             return None
         return state.positions[opened[0]] if opened else None
@@ -672,12 +697,12 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
     avg = _CTX.divide((order.avg_fill_price or ZERO) * previous + inp.price * inp.quantity, filled)
     status = order.status
     if filled >= order.quantity:
-        target = S.FILLED
-    elif status == S.PENDING_CANCEL or status == S.PENDING_REPLACE:
+        target = _FILLED
+    elif status in _AMENDING:
         target = status
     else:
-        target = S.PARTIALLY_FILLED
-    if status in TERMINAL and status != S.FILLED:
+        target = _PARTIALLY_FILLED
+    if status in TERMINAL and status != _FILLED:
         events.append(
             _alert(
                 "fill_on_closed_order",
@@ -819,6 +844,10 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
         return events
     changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
     target = inp.status
+    if order.status == S.PENDING_CANCEL and target in (S.NEW, S.PARTIALLY_FILLED):
+        # our cancel never reached the venue (e.g. the daemon died first): send it again, it is idempotent
+        events.append(CancelAtVenue(account_id=order.account_id, order=order))
+        target = order.status
     if target in (S.PARTIALLY_FILLED, S.FILLED) and order.status != target:
         # the fills themselves arrive as VenueFill; only leave UNKNOWN/PENDING_NEW here
         target = S.NEW if order.status in (S.PENDING_NEW, S.UNKNOWN) else order.status
@@ -844,11 +873,26 @@ def _on_positions(state: OmsState, inp: PositionsSnapshot) -> list[Event]:
 def _on_balances(state: OmsState, inp: BalancesSnapshot) -> list[Event]:
     if inp.account_id not in state.account_configs:
         return _unknown_account(inp)
-    balances = {b.currency: b.total for b in inp.balances}
-    account = state.accounts.get(inp.account_id)
-    if account is not None and account.balances == balances:
+    if reconcile.behind(state, inp):  # fills newer than the snapshot are already booked: keep ours
         return []
-    return [AccountUpdated(account=Account(account_id=inp.account_id, balances=balances, ts_updated=inp.ts_recv))]
+    return reconcile.balances(state, inp.account_id, inp.balances, inp.ts_recv)
+
+
+def _on_reconciliation(state: OmsState, inp: ReconciliationSnapshot) -> list[Event]:
+    if inp.account_id not in state.account_configs:
+        return _unknown_account(inp)
+    return reconcile.reconciliation(state, inp, IdAllocator(state.next_order_id))
+
+
+def _on_request_reconciliation(state: OmsState, inp: RequestReconciliation) -> list[Event]:
+    accounts = _accounts_for(state, inp)
+    if isinstance(accounts, Replied):
+        return [accounts]
+    events: list[Event] = [
+        SnapshotRequested(account_id=acct, reason=f"requested by {inp.operator}: {inp.reason}") for acct in accounts
+    ]
+    events.append(Replied(request_id=inp.request_id, ok=True, message=f"reconciling {len(accounts)} account(s)"))
+    return events
 
 
 def _unknown_account(inp: VenueEvent) -> list[Event]:
@@ -878,13 +922,31 @@ def _mode_change(state: OmsState, account_id: str, inp: OperatorCommand, **chang
     new = _replace(mode, **changes)
     if new == mode:
         return None
-    return ModeChanged(account_id=account_id, operator=inp.operator, reason=inp.reason, **msgspec.structs.asdict(new))
+    return ModeChanged(
+        account_id=account_id, operator=inp.operator, reason=inp.reason, ts=inp.ts_recv, **msgspec.structs.asdict(new)
+    )
 
 
 def _on_operator(state: OmsState, inp: SetSafeMode | SetArmed) -> list[Event]:
     accounts = _accounts_for(state, inp)
     if isinstance(accounts, Replied):
         return [accounts]
+    if isinstance(inp, SetSafeMode) and not inp.enabled:
+        unreconciled = [
+            acct
+            for acct in accounts
+            if state.mode(acct).safe and state.clean_reconciled.get(acct, 0) <= state.safe_since.get(acct, 0)
+        ]
+        if unreconciled:
+            return [
+                Replied(
+                    request_id=inp.request_id,
+                    ok=False,
+                    reason=Reason.RECONCILIATION_REQUIRED,
+                    message=f"no clean reconciliation since SAFE mode began on {', '.join(unreconciled)}: "
+                    "run `omsd reconcile` first",
+                )
+            ]
     changes = {"safe": inp.enabled} if isinstance(inp, SetSafeMode) else {"armed": inp.armed}
     if isinstance(inp, SetArmed) and inp.armed:
         changes["killed"] = False
@@ -930,7 +992,7 @@ def _on_kill(state: OmsState, inp: KillSwitch) -> list[Event]:
 
 
 _HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
-    SessionStarted: _on_session,
+    SessionStarted: session.on_session,
     TimerTick: _on_timer,
     MarketQuote: _on_quote,
     SubmitOrder: _on_submit,
@@ -952,7 +1014,11 @@ _HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
     OpenOrdersSnapshot: _on_open_orders,
     PositionsSnapshot: _on_positions,
     BalancesSnapshot: _on_balances,
+    ReconciliationSnapshot: _on_reconciliation,
+    RequestReconciliation: _on_request_reconciliation,
+    StreamHeartbeat: _on_heartbeat,
     SetSafeMode: _on_operator,
     SetArmed: _on_operator,
     KillSwitch: _on_kill,
+    **dlq.HANDLERS,
 }

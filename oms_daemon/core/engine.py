@@ -5,6 +5,7 @@ from oms_daemon.core.events import Event
 from oms_daemon.core.evolve import evolve_all
 from oms_daemon.core.inputs import Input
 from oms_daemon.core.state import OmsState
+from oms_daemon.core.streams import observe_venue_event
 
 __all__ = ["Core"]
 
@@ -18,10 +19,14 @@ class Core:
         self.state = state if state is not None else OmsState()
 
     def step(self, inp: Input) -> list[Event]:
-        """Decide ``inp`` against the current state, apply the resulting events, return them."""
+        """Decide ``inp`` against the current state, apply the resulting events, return them.
+
+        Afterwards the venue stream bookkeeping (sequence number, last heard) takes in ``inp``.
+        """
         state = self.state
         events = decide(state, inp)
         evolve_all(state, events)
         if inp.ts_recv > state.last_ts:
             state.last_ts = inp.ts_recv
+        observe_venue_event(state, inp)
         return events

@@ -18,8 +18,13 @@ __all__ = [
     "AccountUpdated",
     "AlertRaised",
     "AnyEvent",
+    "AnyVenueCommand",
     "CancelAtVenue",
+    "DeadLetter",
+    "DeadLetterAdded",
+    "DeadLetterRemoved",
     "Event",
+    "FeedStatusChanged",
     "FillBooked",
     "ModeChanged",
     "ModifyAtVenue",
@@ -28,10 +33,13 @@ __all__ = [
     "PositionsMarkedDirty",
     "QueryAtVenue",
     "QuoteUpdated",
+    "ReconciliationDone",
+    "RecoveryStarted",
     "Replied",
     "SessionConfigured",
     "SnapshotRequested",
     "SubmitToVenue",
+    "VenueAvailabilityChanged",
     "VenueCommand",
 ]
 
@@ -47,6 +55,7 @@ class SessionConfigured(Event, kw_only=True):
     """A new session's configuration took effect."""
 
     config: CoreConfig
+    ts: int = 0
 
 
 class OrderUpdated(Event, kw_only=True):
@@ -89,6 +98,30 @@ class ModeChanged(Event, kw_only=True):
     killed: bool
     operator: str
     reason: str = ""
+    ts: int = 0
+
+
+class FeedStatusChanged(Event, kw_only=True):
+    """A stream (``market:<symbol>`` or ``user:<account>``) went stale or came back."""
+
+    stream: str
+    stale: bool
+    reason: str
+
+
+class RecoveryStarted(Event, kw_only=True):
+    """After a restart: these orders' outcomes are open; new orders wait until each is resolved."""
+
+    order_ids: tuple[int, ...]
+
+
+class ReconciliationDone(Event, kw_only=True):
+    """A reconciliation pass compared the venue's snapshot with omsd's state."""
+
+    account_id: str
+    clean: bool
+    mismatches: tuple[str, ...] = ()
+    ts: int = 0
 
 
 class PositionsMarkedDirty(Event, kw_only=True):
@@ -141,6 +174,47 @@ class SnapshotRequested(VenueCommand, kw_only=True):
     reason: str
 
 
+AnyVenueCommand = SubmitToVenue | CancelAtVenue | ModifyAtVenue | QueryAtVenue | SnapshotRequested
+"""Every concrete venue command (what a dead letter holds)."""
+
+
+# --- venue health and dead letters (decided in core/dlq.py) -----------------------------------------------
+
+
+class DeadLetter(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
+    """A venue command that exhausted its retries, waiting for an operator to re-drive or drop it."""
+
+    entry_id: int
+    account_id: str
+    command: AnyVenueCommand
+    error: str
+    attempts: int = 0
+    ts_recv: int = 0
+
+
+class DeadLetterAdded(Event, kw_only=True):
+    """A command went into the dead-letter queue."""
+
+    entry: DeadLetter
+
+
+class DeadLetterRemoved(Event, kw_only=True):
+    """An operator re-drove (``redriven``) or dropped (``dropped``) a dead letter."""
+
+    entry_id: int
+    account_id: str
+    action: str
+    operator: str
+
+
+class VenueAvailabilityChanged(Event, kw_only=True):
+    """An account's venue became unavailable (new risk refused) or available again."""
+
+    account_id: str
+    available: bool
+    reason: str = ""
+
+
 class Replied(Event, kw_only=True):
     """The one answer to an intent or operator request."""
 
@@ -181,5 +255,11 @@ AnyEvent = (
     | SnapshotRequested
     | Replied
     | AlertRaised
+    | FeedStatusChanged
+    | RecoveryStarted
+    | ReconciliationDone
+    | DeadLetterAdded
+    | DeadLetterRemoved
+    | VenueAvailabilityChanged
 )
 """Every concrete event."""

@@ -3,17 +3,24 @@
 from collections.abc import Callable
 from typing import Any
 
+from oms_daemon.core import dlq
+from oms_daemon.core.enums import OrderStatus
 from oms_daemon.core.events import (
     AccountUpdated,
     Event,
+    FeedStatusChanged,
     FillBooked,
     ModeChanged,
     OrderUpdated,
     PositionsMarkedDirty,
     PositionUpdated,
     QuoteUpdated,
+    ReconciliationDone,
+    RecoveryStarted,
     SessionConfigured,
 )
+from oms_daemon.core.risk import note_sent
+from oms_daemon.core.session import OPEN_OUTCOMES
 from oms_daemon.core.state import AccountMode, OmsState, WorkingExposure
 from oms_daemon.core.transitions import WORKING
 
@@ -40,6 +47,11 @@ def _configured(state: OmsState, event: SessionConfigured) -> None:
     state.config = event.config
     state.account_configs = {a.account_id: a for a in event.config.accounts}
     state.instruments = {i.symbol: i for i in event.config.instruments}
+    state.limits_cache.clear()
+    state.session_start = event.ts
+    state.stream_seq.clear()  # new connections, new venue streams: the next event sets the baseline
+    state.stale_feeds.clear()
+    state.recovering.clear()
 
 
 def _order(state: OmsState, event: OrderUpdated) -> None:
@@ -54,6 +66,10 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
         state.order_by_client_id[order.client_order_id] = oid
         if order.idempotency_key is not None:
             state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
+        if order.status == OrderStatus.PENDING_NEW and not order.external:
+            note_sent(state, order)
+    elif state.recovering and oid in state.recovering and order.status not in OPEN_OUTCOMES:
+        state.recovering.discard(oid)
     working = order.status in WORKING
     was_working = previous is not None and previous.status in WORKING
     if working or was_working:
@@ -112,7 +128,25 @@ def _quote(state: OmsState, event: QuoteUpdated) -> None:
 
 
 def _mode(state: OmsState, event: ModeChanged) -> None:
+    if event.safe and not state.mode(event.account_id).safe:
+        state.safe_since[event.account_id] = event.ts
     state.modes[event.account_id] = AccountMode(safe=event.safe, armed=event.armed, killed=event.killed)
+
+
+def _feed(state: OmsState, event: FeedStatusChanged) -> None:
+    if event.stale:
+        state.stale_feeds[event.stream] = event.reason
+    else:
+        state.stale_feeds.pop(event.stream, None)
+
+
+def _recovery(state: OmsState, event: RecoveryStarted) -> None:
+    state.recovering.update(event.order_ids)
+
+
+def _reconciled(state: OmsState, event: ReconciliationDone) -> None:
+    if event.clean:
+        state.clean_reconciled[event.account_id] = event.ts
 
 
 def _dirty(state: OmsState, event: PositionsMarkedDirty) -> None:
@@ -132,4 +166,8 @@ _APPLY: dict[type, Callable[[OmsState, Any], None]] = {
     QuoteUpdated: _quote,
     ModeChanged: _mode,
     PositionsMarkedDirty: _dirty,
+    FeedStatusChanged: _feed,
+    RecoveryStarted: _recovery,
+    ReconciliationDone: _reconciled,
+    **dlq.APPLY,
 }

@@ -10,13 +10,18 @@ import msgspec
 
 from oms_daemon.core.config import CoreConfig
 from oms_daemon.core.enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from oms_daemon.core.events import AnyVenueCommand
+from oms_daemon.core.model import BookLevel
 
 __all__ = [
     "AnyInput",
     "BalancesSnapshot",
+    "BookLevel",
     "CancelOrder",
     "CloseAll",
     "ClosePosition",
+    "CommandDeadLettered",
+    "DropDeadLetter",
     "Input",
     "Intent",
     "KillSwitch",
@@ -26,13 +31,18 @@ __all__ = [
     "OrderRequest",
     "PositionsSnapshot",
     "PreviewOrder",
+    "ReconciliationSnapshot",
+    "RedriveDeadLetter",
     "ReplaceOrder",
+    "RequestReconciliation",
     "SessionStarted",
     "SetArmed",
     "SetSafeMode",
+    "StreamHeartbeat",
     "SubmitOrder",
     "SubmitOutcomeUnknown",
     "TimerTick",
+    "VenueAvailability",
     "VenueBalance",
     "VenueCancelRejected",
     "VenueEvent",
@@ -170,6 +180,11 @@ class VenueFill(VenueEvent, kw_only=True):
     commission: Decimal = Decimal(0)
     commission_currency: str | None = None
     venue_order_id: str | None = None
+    reconciliation: bool = False
+
+
+class StreamHeartbeat(VenueEvent, kw_only=True):
+    """The account's user stream is alive (adapters send it while connected, even when quiet)."""
 
 
 class VenueOrderCanceled(VenueEvent, kw_only=True):
@@ -277,11 +292,44 @@ class BalancesSnapshot(VenueEvent, kw_only=True):
     balances: tuple[VenueBalance, ...] = ()
 
 
+class ReconciliationSnapshot(VenueEvent, kw_only=True):
+    """One reconciliation pass: the venue's open orders, positions and balances, taken together.
+
+    The reconciliation worker sends the venue's recent fills first (as ``VenueFill`` with
+    ``reconciliation=True``; known trade ids are dropped), then this.
+    """
+
+    orders: tuple[VenueOrderReport, ...] = ()
+    positions: tuple[VenuePosition, ...] = ()
+    balances: tuple[VenueBalance, ...] = ()
+    reason: str = ""
+
+
+# --- venue health and dead letters (journaled by the resiliency layer, see core/dlq.py) ------------------
+
+
+class VenueAvailability(Input, kw_only=True):
+    """A venue connection's circuit breaker opened (``available`` False) or closed again for an account."""
+
+    account_id: str
+    available: bool
+    reason: str = ""
+
+
+class CommandDeadLettered(Input, kw_only=True):
+    """A venue command exhausted its retries; it waits in the dead-letter queue for an operator."""
+
+    account_id: str
+    command: AnyVenueCommand
+    error: str
+    attempts: int = 0
+
+
 # --- market data -------------------------------------------------------------------------------------
 
 
 class MarketQuote(Input, kw_only=True):
-    """Best bid/ask and/or last trade of one symbol."""
+    """Best bid/ask and/or last trade of one symbol, with book depth where the venue streams it."""
 
     symbol: str
     bid: Decimal | None = None
@@ -290,6 +338,8 @@ class MarketQuote(Input, kw_only=True):
     ask_size: Decimal | None = None
     last: Decimal | None = None
     ts_event: int = 0
+    bids: tuple[BookLevel, ...] = ()
+    asks: tuple[BookLevel, ...] = ()
 
 
 # --- operator commands -----------------------------------------------------------------------------
@@ -316,10 +366,26 @@ class KillSwitch(OperatorCommand, kw_only=True):
     flatten: bool = False
 
 
+class RequestReconciliation(OperatorCommand, kw_only=True):
+    """Ask for a reconciliation pass now (of one account, or every account)."""
+
+
 class SetArmed(OperatorCommand, kw_only=True):
     """Arm (allow sending to the venue) or disarm an account."""
 
     armed: bool
+
+
+class RedriveDeadLetter(OperatorCommand, kw_only=True):
+    """Send a dead-lettered venue command again (if its order still needs it) and take it off the queue."""
+
+    entry_id: int
+
+
+class DropDeadLetter(OperatorCommand, kw_only=True):
+    """Take a dead-lettered command off the queue without sending it; its order is settled as not sent."""
+
+    entry_id: int
 
 
 AnyInput = (
@@ -345,8 +411,15 @@ AnyInput = (
     | PositionsSnapshot
     | BalancesSnapshot
     | MarketQuote
+    | StreamHeartbeat
+    | ReconciliationSnapshot
+    | RequestReconciliation
     | SetSafeMode
     | KillSwitch
     | SetArmed
+    | VenueAvailability
+    | CommandDeadLettered
+    | RedriveDeadLetter
+    | DropDeadLetter
 )
 """Every concrete input: the type the journal decodes."""

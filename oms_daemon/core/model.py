@@ -10,7 +10,7 @@ import msgspec
 
 from oms_daemon.core.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 
-__all__ = ["ZERO", "Account", "Fill", "Order", "Position", "Quote"]
+__all__ = ["ZERO", "Account", "BookLevel", "Fill", "Order", "Position", "Quote"]
 
 ZERO = Decimal(0)
 
@@ -120,8 +120,15 @@ class Account(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ts_updated: int = 0
 
 
+class BookLevel(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """One price level of an order book: price and the quantity shown there."""
+
+    price: Decimal
+    size: Decimal
+
+
 class Quote(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
-    """Best bid/ask and last trade of one symbol."""
+    """Best bid/ask, last trade and (where the venue streams it) book depth of one symbol: the local book."""
 
     symbol: str
     bid: Decimal | None = None
@@ -131,3 +138,5 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=T
     last: Decimal | None = None
     ts_event: int = 0
     ts_recv: int = 0
+    bids: tuple[BookLevel, ...] = ()
+    asks: tuple[BookLevel, ...] = ()

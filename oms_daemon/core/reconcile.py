@@ -9,13 +9,30 @@ from typing import Any
 import msgspec
 
 from oms_daemon.core.enums import AlertSeverity, OrderStatus
-from oms_daemon.core.events import AlertRaised, Event, OrderUpdated, PositionsMarkedDirty, QueryAtVenue
+from oms_daemon.core.events import (
+    AccountUpdated,
+    AlertRaised,
+    Event,
+    ModeChanged,
+    OrderUpdated,
+    PositionsMarkedDirty,
+    QueryAtVenue,
+    ReconciliationDone,
+)
 from oms_daemon.core.ids import IdAllocator
-from oms_daemon.core.inputs import OpenOrdersSnapshot, PositionsSnapshot
-from oms_daemon.core.model import Order
+from oms_daemon.core.inputs import (
+    OpenOrdersSnapshot,
+    PositionsSnapshot,
+    ReconciliationSnapshot,
+    VenueBalance,
+    VenueEvent,
+    VenuePosition,
+)
+from oms_daemon.core.model import ZERO, Account, Order
+from oms_daemon.core.risk import limits_for
 from oms_daemon.core.state import OmsState
 
-__all__ = ["open_orders", "positions"]
+__all__ = ["balances", "behind", "open_orders", "position_mismatches", "positions", "reconciliation"]
 
 S = OrderStatus
 _QUERY_WHEN_MISSING = (S.NEW, S.PARTIALLY_FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE, S.UNKNOWN)
@@ -25,7 +42,9 @@ def _alert(code: str, severity: AlertSeverity, message: str, **where: Any) -> Al
     return AlertRaised(code=code, severity=severity, message=message, **where)
 
 
-def open_orders(state: OmsState, snapshot: OpenOrdersSnapshot, ids: IdAllocator) -> list[Event]:
+def open_orders(
+    state: OmsState, snapshot: OpenOrdersSnapshot | ReconciliationSnapshot, ids: IdAllocator
+) -> list[Event]:
     """Compare a venue's open orders with ours."""
     events: list[Event] = []
     account_id = snapshot.account_id
@@ -104,24 +123,93 @@ def open_orders(state: OmsState, snapshot: OpenOrdersSnapshot, ids: IdAllocator)
     return events
 
 
-def positions(state: OmsState, snapshot: PositionsSnapshot) -> list[Event]:
-    """Compare venue positions with our fill sums; a mismatch marks the symbol dirty."""
-    events: list[Event] = []
-    account_id = snapshot.account_id
-    venue = {p.symbol: p.quantity for p in snapshot.positions}
+def position_mismatches(
+    state: OmsState, account_id: str, venue_positions: tuple[VenuePosition, ...]
+) -> list[tuple[str, str]]:
+    """(symbol, why) for every symbol whose venue position differs from our fill sum beyond tolerance."""
+    venue = {p.symbol: p.quantity for p in venue_positions}
     ours = {sym for (acct, sym), pids in state.open_positions.items() if acct == account_id and pids}
+    mismatches = []
     for symbol in sorted(ours | set(venue)):
-        key = (account_id, symbol)
-        expected = state.net_quantity(key)
-        actual = venue.get(symbol, 0)
-        if actual != expected:
-            reason = f"venue position {actual} != omsd {expected}"
+        expected = state.net_quantity((account_id, symbol))
+        actual = venue.get(symbol, ZERO)
+        tolerance = limits_for(state, account_id, symbol).reconcile_tolerance or ZERO
+        if abs(actual - expected) > tolerance:
+            mismatches.append((symbol, f"venue position {actual} != omsd {expected}"))
+    return mismatches
+
+
+def positions(state: OmsState, snapshot: PositionsSnapshot) -> list[Event]:
+    """Compare venue positions with our fill sums; a mismatch marks the symbol dirty, a match clears it."""
+    account_id = snapshot.account_id
+    events: list[Event] = []
+    mismatched = set()
+    for symbol, reason in position_mismatches(state, account_id, snapshot.positions):
+        mismatched.add(symbol)
+        events.append(_alert("position_mismatch", AlertSeverity.CRITICAL, reason, account_id=account_id, symbol=symbol))
+        events.append(PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason))
+    events.extend(_cleared(state, account_id, mismatched))
+    return events
+
+
+def _cleared(state: OmsState, account_id: str, keep: set[str]) -> list[Event]:
+    return [
+        PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=False, reason="snapshot reconciled")
+        for (acct, symbol) in sorted(state.dirty)
+        if acct == account_id and symbol not in keep
+    ]
+
+
+def balances(state: OmsState, account_id: str, venue_balances: tuple[VenueBalance, ...], ts: int) -> list[Event]:
+    """The venue's balances replace ours (when they differ)."""
+    new = {b.currency: b.total for b in venue_balances}
+    account = state.accounts.get(account_id)
+    if account is not None and account.balances == new:
+        return []
+    return [AccountUpdated(account=Account(account_id=account_id, balances=new, ts_updated=ts))]
+
+
+def behind(state: OmsState, snapshot: VenueEvent) -> bool:
+    """True when venue events newer than the snapshot were already applied (it cannot be compared)."""
+    return snapshot.venue_seq is not None and state.stream_seq.get(snapshot.account_id, 0) > snapshot.venue_seq
+
+
+def reconciliation(state: OmsState, snapshot: ReconciliationSnapshot, ids: IdAllocator) -> list[Event]:
+    """One reconciliation pass; an unexplained position mismatch puts the account in SAFE mode."""
+    account_id = snapshot.account_id
+    events = open_orders(state, snapshot, ids)
+    if behind(state, snapshot):
+        message = "venue events newer than the snapshot were already applied; positions not compared this time"
+        events.append(_alert("reconciliation_inconclusive", AlertSeverity.INFO, message, account_id=account_id))
+        events.append(ReconciliationDone(account_id=account_id, clean=False, mismatches=("inconclusive",)))
+        return events
+    mismatches = position_mismatches(state, account_id, snapshot.positions)
+    for symbol, reason in mismatches:
+        events.append(_alert("position_mismatch", AlertSeverity.CRITICAL, reason, account_id=account_id, symbol=symbol))
+        events.append(PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason))
+    if mismatches:
+        mode = state.mode(account_id)
+        if not mode.safe:
             events.append(
-                _alert("position_mismatch", AlertSeverity.CRITICAL, reason, account_id=account_id, symbol=symbol)
+                ModeChanged(
+                    account_id=account_id,
+                    safe=True,
+                    armed=mode.armed,
+                    killed=mode.killed,
+                    operator="reconciliation",
+                    reason="unexplained position mismatch",
+                    ts=snapshot.ts_recv,
+                )
             )
-            events.append(PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason))
-        elif key in state.dirty:
-            events.append(
-                PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=False, reason="snapshot reconciled")
-            )
+    else:
+        events.extend(_cleared(state, account_id, set()))
+    events.extend(balances(state, account_id, snapshot.balances, snapshot.ts_recv))
+    events.append(
+        ReconciliationDone(
+            account_id=account_id,
+            clean=not mismatches,
+            mismatches=tuple(f"{symbol}: {reason}" for symbol, reason in mismatches),
+            ts=snapshot.ts_recv,
+        )
+    )
     return events

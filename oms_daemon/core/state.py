@@ -12,6 +12,8 @@ from decimal import Decimal
 import msgspec
 
 from oms_daemon.core.config import AccountConfig, CoreConfig, Instrument
+from oms_daemon.core.events import DeadLetter
+from oms_daemon.core.limits import RiskLimits
 from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
 
 __all__ = ["AccountMode", "OmsState", "SymbolKey", "WorkingExposure"]
@@ -47,8 +49,8 @@ class WorkingExposure:
 
     def count(self, order: Order, sign: int) -> None:
         """Add (sign 1) or remove (sign -1) a working order's leaves."""
-        leaves = order.leaves_qty
-        if not leaves:
+        leaves = order.quantity - order.filled_qty  # order.leaves_qty without the property call
+        if leaves <= ZERO:
             return
         if sign < 0:
             leaves = -leaves
@@ -85,6 +87,9 @@ class OmsState:
         self.modes: dict[str, AccountMode] = {}
         self.dirty: dict[SymbolKey, str] = {}
         self.quotes: dict[str, Quote] = {}
+        self.dead_letters: dict[int, DeadLetter] = {}
+        self.venue_down: dict[str, str] = {}
+        self.next_dead_letter_id = 1
         self.next_order_id = 1
         self.next_fill_id = 1
         self.next_position_id = 1
@@ -95,6 +100,17 @@ class OmsState:
         self.trade_ids: set[tuple[str, str]] = set()
         self.open_orders: dict[SymbolKey, set[int]] = {}
         self.exposure: dict[SymbolKey, WorkingExposure] = {}
+        self.limits_cache: dict[SymbolKey, RiskLimits] = {}
+        # stream health, recovery and reconciliation (hashed as scalars)
+        self.session_start = 0
+        self.stream_seq: dict[str, int] = {}
+        self.stream_seen: dict[str, int] = {}
+        self.stale_feeds: dict[str, str] = {}
+        self.recovering: set[int] = set()
+        self.safe_since: dict[str, int] = {}
+        self.clean_reconciled: dict[str, int] = {}
+        self.buckets: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
+        self.recent_intents: dict[tuple, int] = {}
         self.open_positions: dict[SymbolKey, list[int]] = {}
         self.order_tickets: dict[int, int] = {}
         # incremental hash bookkeeping
@@ -161,6 +177,20 @@ class OmsState:
                 self.next_position_id,
                 self.last_ts,
                 self._accumulator,
+                *self._resilience_scalars(),
+                self.session_start,
+                sorted(self.stream_seq.items()),
+                sorted(self.stream_seen.items()),
+                sorted(self.stale_feeds.items()),
+                sorted(self.recovering),
+                sorted(self.safe_since.items()),
+                sorted(self.clean_reconciled.items()),
             ]
         )
         return hashlib.blake2b(scalars, digest_size=16).hexdigest()
+
+    def _resilience_scalars(self) -> list[object]:
+        """Dead letters and venue availability; nothing while unused, so older journals keep their hashes."""
+        if not self.dead_letters and not self.venue_down and self.next_dead_letter_id == 1:
+            return []
+        return [sorted(self.dead_letters.items()), sorted(self.venue_down.items()), self.next_dead_letter_id]

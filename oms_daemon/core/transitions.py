@@ -40,8 +40,12 @@ class Move(Enum):
     ILLEGAL = "illegal"
 
 
+_SAME, _ALLOWED, _ILLEGAL = Move.SAME, Move.ALLOWED, Move.ILLEGAL
+"""Bound once: reading a member off an Enum class goes through ``EnumType.__getattr__`` (slow)."""
+
+
 def classify(current: S, target: S) -> Move:
     """Classify moving from ``current`` to ``target``."""
     if current == target:
-        return Move.SAME
-    return Move.ALLOWED if target in TRANSITIONS[current] else Move.ILLEGAL
+        return _SAME
+    return _ALLOWED if target in TRANSITIONS[current] else _ILLEGAL

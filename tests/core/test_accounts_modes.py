@@ -7,8 +7,15 @@ import pytest
 from oms_daemon.core.balances import free_balance, used_margin
 from oms_daemon.core.enums import OrderStatus as S
 from oms_daemon.core.enums import OrderType
-from oms_daemon.core.events import CancelAtVenue, ModeChanged, SubmitToVenue
-from oms_daemon.core.inputs import KillSwitch, SessionStarted, SetArmed, SetSafeMode
+from oms_daemon.core.events import CancelAtVenue, ModeChanged, ReconciliationDone, SubmitToVenue
+from oms_daemon.core.inputs import (
+    KillSwitch,
+    ReconciliationSnapshot,
+    SessionStarted,
+    SetArmed,
+    SetSafeMode,
+    VenueBalance,
+)
 from oms_daemon.core.reasons import Reason
 from tests.core.scenario import CONFIG, Scenario, alerts, of_type, replies
 
@@ -63,9 +70,18 @@ def test_given_safe_mode_then_new_risk_refused_but_reducing_and_cancels_go(s: Sc
     assert replies(s.request(CancelOrder, account_id="spot", order_id=resting.order_id))[0].ok
 
 
-def test_given_safe_mode_when_operator_leaves_it_then_new_risk_accepted(s: Scenario) -> None:
+def test_given_safe_mode_when_operator_leaves_it_without_reconciling_then_refused(s: Scenario) -> None:
     s.apply(SetSafeMode, operator="alice", account_id="spot", enabled=True)
-    s.apply(SetSafeMode, operator="alice", account_id="spot", enabled=False)
+    events = s.apply(SetSafeMode, operator="alice", account_id="spot", enabled=False, request_id="off")
+    assert replies(events)[0].reason == Reason.RECONCILIATION_REQUIRED
+    assert s.state.mode("spot").safe
+
+
+def test_given_safe_mode_and_a_clean_reconciliation_when_operator_leaves_it_then_new_risk_accepted(s: Scenario) -> None:
+    s.apply(SetSafeMode, operator="alice", account_id="spot", enabled=True)
+    done = s.apply(ReconciliationSnapshot, account_id="spot", balances=(VenueBalance(currency="USDT", total=D(10000)),))
+    assert of_type(done, ReconciliationDone)[0].clean
+    assert replies(s.apply(SetSafeMode, operator="alice", account_id="spot", enabled=False, request_id="off"))[0].ok
     assert replies(s.submit(qty="1"))[0].ok
 
 

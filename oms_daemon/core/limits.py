@@ -1,0 +1,62 @@
+"""Risk limits as configured: global, per account, per symbol, per account and symbol.
+
+A rule's limits that are set (not None) override the broader rules: global < symbol < account <
+account and symbol. The merged limits of an (account, symbol) are what the pre-trade checks use.
+"""
+
+from decimal import Decimal
+
+import msgspec
+
+__all__ = ["FeedLimits", "RiskLimits", "RiskRule", "merged_limits"]
+
+
+class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
+    """Pre-trade limits and throttles; None means no limit."""
+
+    max_order_qty: Decimal | None = None
+    max_order_notional: Decimal | None = None
+    max_position: Decimal | None = None
+    max_open_orders: int | None = None
+    price_band_bps: Decimal | None = None
+    max_quote_age_ms: int | None = None
+    orders_per_second: Decimal | None = None
+    orders_burst: int | None = None
+    strategy_orders_per_second: Decimal | None = None
+    strategy_orders_burst: int | None = None
+    duplicate_window_ms: int | None = None
+    max_replaces_per_order: int | None = None
+    reconcile_tolerance: Decimal | None = None
+
+    def over(self, broader: "RiskLimits") -> "RiskLimits":
+        """These limits where set, ``broader``'s elsewhere."""
+        mine = msgspec.structs.asdict(self)
+        return msgspec.structs.replace(broader, **{k: v for k, v in mine.items() if v is not None})
+
+
+class RiskRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
+    """Limits for an account and/or a symbol (both None: every account and symbol)."""
+
+    account_id: str | None = None
+    symbol: str | None = None
+    limits: RiskLimits = RiskLimits()
+
+
+class FeedLimits(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
+    """How old a stream may get before it counts as stale (None: never)."""
+
+    market_data_max_age_ms: int | None = None
+    user_stream_max_silence_ms: int | None = None
+
+
+def _rank(rule: RiskRule) -> int:
+    return (rule.account_id is not None) * 2 + (rule.symbol is not None)
+
+
+def merged_limits(rules: tuple[RiskRule, ...], account_id: str, symbol: str) -> RiskLimits:
+    """The limits that apply to ``symbol`` on ``account_id``."""
+    limits = RiskLimits()
+    matching = [r for r in rules if r.account_id in (None, account_id) and r.symbol in (None, symbol)]
+    for rule in sorted(matching, key=_rank):
+        limits = rule.limits.over(limits)
+    return limits
