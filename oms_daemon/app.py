@@ -27,7 +27,6 @@ from oms_daemon.core.events import (
     Event,
     ModeChanged,
     OrderUpdated,
-    QueryAtVenue,
     Replied,
     SnapshotRequested,
     VenueCommand,
@@ -129,20 +128,18 @@ class Daemon:
         venue_seqs = self._recover() if recovered else {}
         self._order_counts.update(o.status for o in self.state.orders.values())
         self.metrics.init_accounts(a.account_id for a in self.config.accounts)
-        self._apply_now([SessionStarted(ts_recv=self.now_ns(), config=self.config.core_config())])
         for name, venue in self._venues.items():
             if recovered and isinstance(venue, PaperVenue):
                 restore_paper(venue, self.state, venue_seqs)
             await venue.connect(self.inbox)
             log.info("venue connected", venue=name)
+        # journaled before anything the venues said meanwhile; it queries orders the last run left open
+        self._apply_now([SessionStarted(ts_recv=self.now_ns(), config=self.config.core_config())])
         self._tasks = [
             asyncio.ensure_future(self._write_loop()),
             asyncio.ensure_future(self._timer_loop()),
+            asyncio.ensure_future(self._reconcile_loop()),
         ]
-        self._resolve_open_outcomes()
-        self._router.send(
-            [SnapshotRequested(account_id=a.account_id, reason="start-up reconciliation") for a in self.config.accounts]
-        )
         self._zmq = ZmqApi(
             self,
             self.config.zmq.requests,
@@ -175,17 +172,6 @@ class Daemon:
         self._events = result.events
         log.info("journal replayed", events=result.events, checksums=result.checksums_verified, seq=result.last_seq)
         return venue_seqs
-
-    def _resolve_open_outcomes(self) -> None:
-        """Every order left pending or UNKNOWN by the last run is looked up at the venue by client order id."""
-        queries = [
-            QueryAtVenue(account_id=o.account_id, client_order_id=o.client_order_id, symbol=o.symbol)
-            for o in self.state.orders.values()
-            if o.status in _RESOLVE_ON_START
-        ]
-        if queries:
-            log.info("resolving orders left open by the last run", count=len(queries))
-            self._router.send(queries)
 
     async def _start_http(self) -> None:
         self._http = web.AppRunner(build_app(self), access_log=None)
@@ -320,6 +306,15 @@ class Daemon:
         checkpoint = Checkpoint(last_seq=last_seq, state_hash=self.state.state_hash(), events=self._events)
         journal.append(RecordKind.CHECKSUM, self.state.last_ts, encode_checkpoint(checkpoint))
         self._since_checkpoint = 0
+
+    async def _reconcile_loop(self) -> None:
+        """A reconciliation pass per account at start-up and then every ``interval_s``."""
+        accounts = [a.account_id for a in self.config.accounts]
+        reason = "start-up reconciliation"
+        while True:
+            self._router.send([SnapshotRequested(account_id=a, reason=reason) for a in accounts])
+            await asyncio.sleep(self.config.reconciliation.interval_s)
+            reason = "periodic reconciliation"
 
     async def _timer_loop(self) -> None:
         interval = self.config.daemon.timer_interval_ms / 1000

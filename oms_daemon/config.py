@@ -24,11 +24,14 @@ import msgspec
 from msgspec import Meta
 
 from adapters.paper import PaperVenueConfig
+from adapters.resilience import ResiliencePolicy
 from oms_daemon.core.config import AccountConfig, CoreConfig, Instrument
 from oms_daemon.core.enums import AccountKind, PositionMode
+from oms_daemon.core.limits import FeedLimits, RiskLimits, RiskRule
 
 __all__ = [
     "AccountSettings",
+    "ApiKeySettings",
     "CcxtAccount",
     "ConfigError",
     "DaemonConfig",
@@ -126,19 +129,38 @@ class LogSettings(msgspec.Struct, frozen=True, kw_only=True):
     format: Literal["auto", "json", "console"] = "auto"
 
 
-class RiskSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """``[risk]``: daemon-wide limits (more to come)."""
+class RiskRuleSettings(RiskLimits, frozen=True, kw_only=True):
+    """``[[risk.rules]]``: limits for one account and/or symbol (overriding the broader ones)."""
 
-    max_open_orders: PosInt = 100
+    account_id: str | None = None
+    symbol: str | None = None
 
 
-class ResiliencySettings(msgspec.Struct, frozen=True, kw_only=True):
-    """``[resiliency]``: retries and circuit breaking for venue calls (more to come)."""
+class RiskSettings(RiskLimits, frozen=True, kw_only=True):
+    """``[risk]``: limits for every account and symbol; ``[[risk.rules]]`` narrow them down."""
 
-    max_retries: NonNegInt = 3
-    initial_backoff_s: NonNegFloat = 1.0
-    backoff_multiplier: Annotated[float, Meta(ge=1)] = 2.0
-    circuit_breaker_threshold: PosInt = 5
+    rules: tuple[RiskRuleSettings, ...] = ()
+
+    def core_rules(self) -> tuple[RiskRule, ...]:
+        """The core's rules: the global limits first, then each narrower rule."""
+        fields = RiskLimits.__struct_fields__
+        everywhere = RiskLimits(**{f: getattr(self, f) for f in fields})
+        rules = [RiskRule(limits=everywhere)] if everywhere != RiskLimits() else []
+        rules += [
+            RiskRule(account_id=r.account_id, symbol=r.symbol, limits=RiskLimits(**{f: getattr(r, f) for f in fields}))
+            for r in self.rules
+        ]
+        return tuple(rules)
+
+
+class ReconciliationSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """``[reconciliation]``: how often venue snapshots are compared with omsd's state."""
+
+    interval_s: PosFloat = 60.0
+
+
+ResiliencySettings = ResiliencePolicy
+"""``[resiliency]``: retries, back-off, rate-limit pauses, circuit breakers, reconnects (``ResiliencePolicy``)."""
 
 
 class _AccountBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="venue"):
@@ -185,10 +207,34 @@ class CcxtAccount(_AccountBase, frozen=True, kw_only=True, tag="ccxt"):
     password: Secret | None = None
     uid: Secret | None = None
     options: dict[str, Any] = {}
+    urls: dict[str, Any] = {}
+    """Deep-merged into ccxt's ``urls`` (a simulated exchange, a proxy); empty: the exchange's own."""
+    timeout_ms: PosInt = 10_000
+    """Bound of every REST call: a submit unanswered by then has an unknown outcome and is queried."""
+    enable_rate_limit: bool = True
+    poll_interval_s: NonNegFloat = 5.0
+    """How often orders and trades are swept over REST while orders are open (0: after reconnects only)."""
+    stream_balances: bool = True
+    stream_quotes: bool = False
 
 
 AccountSettings = PaperAccount | CcxtAccount
 """One ``[[accounts]]`` entry; the ``venue`` key picks the type."""
+
+
+class ApiKeySettings(msgspec.Struct, frozen=True, kw_only=True):
+    """``[[api_keys]]``: an HTTP API key (sent as ``x-api-key``), the accounts and strategies it may act for.
+
+    ``strategies`` empty means any strategy; ``rate_limit`` is requests per second (``burst`` at once),
+    unlimited when absent.
+    """
+
+    key: Secret
+    name: str = ""
+    accounts: Annotated[tuple[str, ...], Meta(min_length=1)]
+    strategies: tuple[str, ...] = ()
+    rate_limit: PosFloat | None = None
+    burst: PosInt = 20
 
 
 class DaemonConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,14 +248,19 @@ class DaemonConfig(msgspec.Struct, frozen=True, kw_only=True):
     accounts: tuple[AccountSettings, ...] = ()
     paper: PaperVenueConfig = msgspec.field(default_factory=PaperVenueConfig)
     risk: RiskSettings = RiskSettings()
+    feeds: FeedLimits = FeedLimits()
+    reconciliation: ReconciliationSettings = ReconciliationSettings()
     resiliency: ResiliencySettings = ResiliencySettings()
+    api_keys: tuple[ApiKeySettings, ...] = ()
 
     def core_config(self) -> CoreConfig:
-        """What the pure core sees: instance id, accounts and instruments."""
+        """What the pure core sees: instance id, accounts, instruments, risk rules and feed limits."""
         return CoreConfig(
             instance_id=self.daemon.instance_id,
             accounts=tuple(a.core_config() for a in self.accounts),
             instruments=self.instruments,
+            risk=self.risk.core_rules(),
+            feeds=self.feeds,
         )
 
     def account(self, account_id: str) -> AccountSettings | None:
@@ -238,6 +289,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> DaemonConfi
         raise _explain(e, raw, DaemonConfig, []) from None
     config = _resolve_paths(config, path.parent)
     _cross_check(config, raw)
+    _check_api_keys(config)
     return config
 
 
@@ -538,3 +590,17 @@ def _cross_check(config: DaemonConfig, raw: dict[str, Any]) -> None:
         for i, paper_symbol in enumerate(config.paper.symbols):
             if paper_symbol.symbol not in symbols:
                 raise ConfigError(f"paper.symbols[{i}].symbol", f"unknown instrument {_show(paper_symbol.symbol)}")
+
+
+def _check_api_keys(config: DaemonConfig) -> None:
+    accounts = {a.account_id for a in config.accounts}
+    seen: set[Secret] = set()
+    for i, api_key in enumerate(config.api_keys):
+        if not api_key.key:
+            raise ConfigError(f"api_keys[{i}].key", "must not be empty")
+        if api_key.key in seen:
+            raise ConfigError(f"api_keys[{i}].key", "duplicate API key")
+        seen.add(api_key.key)
+        for j, account_id in enumerate(api_key.accounts):
+            if account_id not in accounts:
+                raise ConfigError(f"api_keys[{i}].accounts[{j}]", f"unknown account {_show(account_id)}")

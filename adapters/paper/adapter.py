@@ -25,12 +25,16 @@ from oms_daemon.core.inputs import (
     MarketQuote,
     OpenOrdersSnapshot,
     PositionsSnapshot,
+    StreamHeartbeat,
     VenueEvent,
     VenueFill,
 )
 from oms_daemon.core.model import Fill, Order
 
 __all__ = ["PaperVenue", "instrument_for"]
+
+HEARTBEAT_NS = 1_000_000_000
+"""How often the simulated user stream says it is alive."""
 
 _Command = tuple[float, Callable[[int], list[VenueEvent]], "asyncio.Future[None]"]
 
@@ -80,6 +84,8 @@ class PaperVenue:
         self._queue: asyncio.Queue[_Command] | None = None
         self._pending: set[asyncio.Future[None]] = set()
         self._last_due = 0.0
+        self._last_beat = 0
+        self._accounts = sorted(a.account_id for a in accounts)
 
     def restore(
         self,
@@ -224,6 +230,7 @@ class PaperVenue:
             events = self.exchange.on_quote(
                 tick.symbol, tick.bid, tick.ask, tick.bid_size, tick.ask_size, tick.last, now
             )
+            bids, asks = self.exchange.depth(tick.symbol)
             inbox.put(
                 MarketQuote(
                     ts_recv=now,
@@ -234,8 +241,20 @@ class PaperVenue:
                     ask_size=tick.ask_size,
                     last=tick.last,
                     ts_event=tick.ts_event or now,
+                    bids=bids,
+                    asks=asks,
                 )
             )
             for event in events:
                 inbox.put(event)
+        self._beat(inbox)
         return True
+
+    def _beat(self, inbox: Inbox) -> None:
+        """Tell the daemon each account's user stream is alive (about once a second)."""
+        now = inbox.now_ns()
+        if now - self._last_beat < HEARTBEAT_NS:
+            return
+        self._last_beat = now
+        for account_id in self._accounts:
+            inbox.put(StreamHeartbeat(ts_recv=now, account_id=account_id))

@@ -53,7 +53,7 @@ from oms_daemon.core.inputs import (
     VenuePosition,
     VenueReplaceRejected,
 )
-from oms_daemon.core.model import Fill, Order
+from oms_daemon.core.model import BookLevel, Fill, Order
 
 __all__ = ["PaperExchange"]
 
@@ -386,6 +386,15 @@ class PaperExchange:
         return self._status_event(account, client_order_id, rec, now_ns)
 
     # --- market data ----------------------------------------------------------------------------
+
+    def depth(self, symbol: str) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...]]:
+        """The simulated book's visible levels (bids, asks), best first; unlimited last levels are left out."""
+        book = self._books.get(symbol)
+        if book is None:
+            return (), ()
+        bids = tuple(BookLevel(price, size) for price, _, size in book.sell_levels if size is not None)
+        asks = tuple(BookLevel(price, size) for price, _, size in book.buy_levels if size is not None)
+        return bids, asks
 
     def on_quote(
         self,

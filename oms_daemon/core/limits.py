@@ -5,8 +5,12 @@ account and symbol. The merged limits of an (account, symbol) are what the pre-t
 """
 
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
+
+Count = Annotated[int, msgspec.Meta(ge=1)]
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 
 __all__ = ["FeedLimits", "RiskLimits", "RiskRule", "merged_limits"]
 
@@ -17,16 +21,26 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, 
     max_order_qty: Decimal | None = None
     max_order_notional: Decimal | None = None
     max_position: Decimal | None = None
-    max_open_orders: int | None = None
+    max_open_orders: Count | None = None
     price_band_bps: Decimal | None = None
-    max_quote_age_ms: int | None = None
+    max_quote_age_ms: Count | None = None
     orders_per_second: Decimal | None = None
-    orders_burst: int | None = None
+    orders_burst: Count | None = None
     strategy_orders_per_second: Decimal | None = None
-    strategy_orders_burst: int | None = None
-    duplicate_window_ms: int | None = None
-    max_replaces_per_order: int | None = None
+    strategy_orders_burst: Count | None = None
+    duplicate_window_ms: Count | None = None
+    max_replaces_per_order: NonNegativeInt | None = None
     reconcile_tolerance: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_order_qty", "max_order_notional", "orders_per_second", "strategy_orders_per_second"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+        for name in ("max_position", "price_band_bps", "reconcile_tolerance"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must not be negative, got {value}")
 
     def over(self, broader: "RiskLimits") -> "RiskLimits":
         """These limits where set, ``broader``'s elsewhere."""
@@ -45,8 +59,8 @@ class RiskRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc
 class FeedLimits(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """How old a stream may get before it counts as stale (None: never)."""
 
-    market_data_max_age_ms: int | None = None
-    user_stream_max_silence_ms: int | None = None
+    market_data_max_age_ms: Count | None = None
+    user_stream_max_silence_ms: Count | None = None
 
 
 def _rank(rule: RiskRule) -> int:

@@ -18,6 +18,7 @@ from oms_daemon.core.events import (
     PositionsMarkedDirty,
     QueryAtVenue,
     ReconciliationDone,
+    SnapshotRequested,
 )
 from oms_daemon.core.ids import IdAllocator
 from oms_daemon.core.inputs import (
@@ -31,6 +32,9 @@ from oms_daemon.core.inputs import (
 from oms_daemon.core.model import ZERO, Account, Order
 from oms_daemon.core.risk import limits_for
 from oms_daemon.core.state import OmsState
+
+MISMATCH = "position mismatch: "
+"""Dirty reason prefix of a mismatch seen once; seen again on the next pass, it is unexplained."""
 
 __all__ = ["balances", "behind", "open_orders", "position_mismatches", "positions", "reconciliation"]
 
@@ -184,10 +188,21 @@ def reconciliation(state: OmsState, snapshot: ReconciliationSnapshot, ids: IdAll
         events.append(ReconciliationDone(account_id=account_id, clean=False, mismatches=("inconclusive",)))
         return events
     mismatches = position_mismatches(state, account_id, snapshot.positions)
+    confirmed = [
+        (symbol, reason)
+        for symbol, reason in mismatches
+        if state.dirty.get((account_id, symbol), "").startswith(MISMATCH)
+    ]
     for symbol, reason in mismatches:
-        events.append(_alert("position_mismatch", AlertSeverity.CRITICAL, reason, account_id=account_id, symbol=symbol))
-        events.append(PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason))
-    if mismatches:
+        severity = AlertSeverity.CRITICAL if (symbol, reason) in confirmed else AlertSeverity.WARNING
+        events.append(_alert("position_mismatch", severity, reason, account_id=account_id, symbol=symbol))
+        events.append(
+            PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=f"{MISMATCH}{reason}")
+        )
+    if mismatches and len(confirmed) < len(mismatches):
+        # a first sighting may be a race between stream and snapshot: look again before SAFE mode
+        events.append(SnapshotRequested(account_id=account_id, reason="re-check a position mismatch"))
+    if confirmed:
         mode = state.mode(account_id)
         if not mode.safe:
             events.append(
