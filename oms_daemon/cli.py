@@ -13,8 +13,11 @@ from rich.table import Table
 
 from journal import JournalError, JournalReader, export_jsonl
 from oms_daemon.client import OmsClient
+from oms_daemon.client.protocol import OmsTimeout, WireReply, decode_reply, typed_data
 from oms_daemon.config import ConfigError, DaemonConfig, load_config
+from oms_daemon.dead_letters import DeadLetterView
 from oms_daemon.views import StatusView
+from oms_daemon.zmq_api.schema import DeadLettersQuery, DropDeadLetterRequest, RedriveDeadLetterRequest, Request
 
 __all__ = ["main"]
 
@@ -147,11 +150,66 @@ def _operator(args: argparse.Namespace) -> int:
                 reply = client.arm(confirm=True, reason=args.reason)
             case "disarm":
                 reply = client.disarm(reason=args.reason)
+            case "reconcile":
+                reply = client.reconcile(reason=args.reason, all_accounts=every)
             case _:
                 target = args.account or "ALL accounts"
                 if not _confirm(args, f"kill {target}{' and flatten' if args.flatten else ''}"):
                     return 2
                 reply = client.kill(flatten=args.flatten, reason=args.reason, all_accounts=every)
+    print(("ok" if reply.ok else f"refused: {reply.reason}") + (f" ({reply.message})" if reply.message else ""))
+    return 0 if reply.ok else 1
+
+
+# --- dead-letter queue --------------------------------------------------------------------------------------------
+
+
+def _ask(args: argparse.Namespace, request: Request) -> WireReply:
+    """One request to the running daemon on a plain DEALER; the reply as it came."""
+    import zmq
+
+    config = _config(args.config)
+    context = zmq.Context()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(config.zmq.requests)
+        dealer.send(msgspec.msgpack.encode(request))
+        while dealer.poll(int(args.timeout * 1000)):
+            reply = decode_reply(dealer.recv_multipart()[-1])
+            if reply is not None and reply.id == request.id:
+                return reply
+        raise OmsTimeout(f"no reply within {args.timeout} s")
+    finally:
+        dealer.close(0)
+        context.term()
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    operator = f"{getpass.getuser()}@cli"
+    if args.dlq_command == "list":
+        reply = _ask(args, DeadLettersQuery(id=1, account=args.account))
+        if not reply.ok:
+            print(f"refused: {reply.reason} ({reply.message})", file=sys.stderr)
+            return 1
+        entries = typed_data(reply, list[DeadLetterView]) or []
+        if args.json:
+            sys.stdout.write(msgspec.json.encode(entries).decode() + "\n")
+            return 0
+        table = Table(title=f"dead letters ({len(entries)})", title_justify="left")
+        for column in ("id", "account", "command", "order", "client order id", "symbol", "tries", "error"):
+            table.add_column(column)
+        for e in entries:
+            order = str(e.order_id) if e.order_id is not None else ""
+            row = (str(e.entry_id), e.account_id, e.command, order, e.client_order_id or "", e.symbol or "")
+            table.add_row(*row, str(e.attempts), e.error)
+        Console().print(table)
+        return 0
+    action = "re-drive" if args.dlq_command == "redrive" else "drop"
+    if not _confirm(args, f"{action} dead letter {args.entry_id}"):
+        return 2
+    kind = RedriveDeadLetterRequest if args.dlq_command == "redrive" else DropDeadLetterRequest
+    reply = _ask(args, kind(id=1, operator=operator, reason=args.reason, entry_id=args.entry_id))
     print(("ok" if reply.ok else f"refused: {reply.reason}") + (f" ({reply.message})" if reply.message else ""))
     return 0 if reply.ok else 1
 
@@ -265,12 +323,31 @@ def _parser() -> argparse.ArgumentParser:
     disarm.add_argument("account")
     disarm.set_defaults(handler=_operator)
 
+    reconcile = sub.add_parser("reconcile", help="compare venue snapshots with omsd's state now")
+    with_client(reconcile)
+    reconcile.add_argument("account", nargs="?", default=None, help="account id (default: all)")
+    reconcile.set_defaults(handler=_operator)
+
     kill = sub.add_parser("kill", help="kill switch: cancel all working orders, optionally flatten, disarm")
     with_client(kill)
     kill.add_argument("account", nargs="?", default=None, help="account id (default: all)")
     kill.add_argument("--flatten", action="store_true", help="also close every position")
     kill.add_argument("--yes", action="store_true", help="confirm without asking")
     kill.set_defaults(handler=_operator)
+
+    dlq = sub.add_parser("dlq", help="the dead-letter queue: venue commands that exhausted their retries")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    dlq_list = dlq_sub.add_parser("list", help="list the dead letters")
+    with_client(dlq_list)
+    dlq_list.add_argument("--account", default=None, help="only this account")
+    dlq_list.add_argument("--json", action="store_true", help="print the entries as JSON")
+    dlq_list.set_defaults(handler=_dlq)
+    for name, what in (("redrive", "send the command again (if its order still needs it)"), ("drop", "discard it")):
+        action = dlq_sub.add_parser(name, help=f"take an entry off the queue and {what}")
+        with_client(action)
+        action.add_argument("entry_id", type=int)
+        action.add_argument("--yes", action="store_true", help="confirm without asking")
+        action.set_defaults(handler=_dlq)
 
     replay = sub.add_parser("replay", help="fold journal(s) through the core and summarize")
     replay.add_argument("paths", nargs="+", type=Path, help="journal directories, .omsj files or .jsonl exports")

@@ -5,17 +5,17 @@ from collections.abc import Iterable
 
 import structlog
 
+from adapters.ccxt import CcxtVenue, CcxtVenueConfig, Credentials
 from adapters.contract import Inbox, VenueAdapter
 from adapters.paper import PaperVenue
-from oms_daemon.config import DaemonConfig
-from oms_daemon.core.events import CancelAtVenue, ModifyAtVenue, QueryAtVenue, SnapshotRequested, SubmitToVenue
-from oms_daemon.core.events import VenueCommand as VenueCommandEvent
-from oms_daemon.core.inputs import SubmitOutcomeUnknown, VenueCancelRejected, VenueReplaceRejected
+from adapters.resilience import ResiliencePolicy, ResilientVenue
+from oms_daemon.config import CcxtAccount, DaemonConfig, Secret
+from oms_daemon.core.events import AnyVenueCommand
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.transitions import WORKING
 from oms_daemon.metrics import Metrics
 
-__all__ = ["VenueRouter", "build_venues"]
+__all__ = ["VenueRouter", "build_venues", "ccxt_account"]
 
 log = structlog.get_logger("omsd.venues")
 
@@ -31,9 +31,40 @@ def build_venues(config: DaemonConfig) -> dict[str, VenueAdapter]:
                 instruments=config.instruments,
                 accounts=[a.core_config() for a in config.accounts if a.venue == "paper"],
             )
+        elif name == "ccxt":
+            venues[name] = CcxtVenue(
+                [ccxt_account(a, config) for a in config.accounts if isinstance(a, CcxtAccount)],
+                policy=config.resiliency,
+                instruments=config.instruments,
+            )
         else:
             raise NotImplementedError(f"venue {name!r} has no adapter in this build")
     return venues
+
+
+def _reveal(secret: Secret | None) -> str | None:
+    return secret.reveal() if secret else None
+
+
+def ccxt_account(account: CcxtAccount, config: DaemonConfig) -> tuple[CcxtVenueConfig, Credentials]:
+    """The ccxt adapter's settings and credentials for one ``[[accounts]]`` entry with ``venue = "ccxt"``."""
+    settings = CcxtVenueConfig(
+        account_id=account.account_id,
+        exchange=account.exchange,
+        sandbox=account.sandbox,
+        urls=account.urls,
+        options=account.options,
+        symbols=account.symbols or tuple(i.symbol for i in config.instruments),
+        timeout_ms=account.timeout_ms,
+        enable_rate_limit=account.enable_rate_limit,
+        poll_interval_s=account.poll_interval_s,
+        stream_balances=account.stream_balances,
+        stream_quotes=account.stream_quotes,
+    )
+    credentials = Credentials(
+        _reveal(account.api_key), _reveal(account.secret), _reveal(account.password), _reveal(account.uid)
+    )
+    return settings, credentials
 
 
 def restore_paper(venue: PaperVenue, state: OmsState, venue_seqs: dict[str, int]) -> None:
@@ -48,13 +79,28 @@ def restore_paper(venue: PaperVenue, state: OmsState, venue_seqs: dict[str, int]
 
 
 class VenueRouter:
-    """Sends each venue command to its account's adapter as a tracked task (after the journal append)."""
+    """Sends each venue command to its account's adapter, through the resiliency layer, as a tracked task.
 
-    def __init__(self, venues: dict[str, VenueAdapter], account_venues: dict[str, str], inbox: Inbox, metrics: Metrics):
-        self._venues = venues
+    The policy for failures (retries, unknown outcomes, circuit breakers, dead letters) lives in
+    ``adapters.resilience.ResilientVenue``; this class only routes, tracks and counts.
+    """
+
+    def __init__(
+        self,
+        venues: dict[str, VenueAdapter],
+        account_venues: dict[str, str],
+        inbox: Inbox,
+        metrics: Metrics,
+        policy: ResiliencePolicy | None = None,
+    ):
         self._account_venues = account_venues
-        self._inbox = inbox
         self._metrics = metrics
+        self._resilient = {
+            name: ResilientVenue(
+                adapter, inbox, policy or ResiliencePolicy(), [a for a, v in account_venues.items() if v == name]
+            )
+            for name, adapter in venues.items()
+        }
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -62,7 +108,7 @@ class VenueRouter:
         """Venue calls not finished yet."""
         return len(self._tasks)
 
-    def send(self, commands: Iterable[VenueCommandEvent]) -> None:
+    def send(self, commands: Iterable[AnyVenueCommand]) -> None:
         """Start one task per command."""
         for command in commands:
             task = asyncio.ensure_future(self._call(command))
@@ -76,60 +122,24 @@ class VenueRouter:
         _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
         return not pending
 
-    async def _call(self, command: VenueCommandEvent) -> None:
-        name = self._account_venues.get(command.account_id, "")
-        venue = self._venues.get(name)
-        kind = type(command).__name__
-        try:
-            if venue is None:
-                raise LookupError(f"no venue adapter for account {command.account_id!r}")
-            match command:
-                case SubmitToVenue(order=order):
-                    await venue.submit(order)
-                case CancelAtVenue(order=order):
-                    await venue.cancel(order)
-                case ModifyAtVenue(order=order, replacement=replacement):
-                    await venue.modify(order, replacement)
-                case QueryAtVenue(client_order_id=cid, symbol=symbol):
-                    await venue.query_order(command.account_id, cid, symbol)
-                case SnapshotRequested():
-                    for snapshot in (
-                        await venue.open_orders(command.account_id),
-                        await venue.positions(command.account_id),
-                        await venue.balances(command.account_id),
-                    ):
-                        self._inbox.put(snapshot)
-        except Exception as error:  # an adapter failure must become an input, never kill the daemon
-            self._metrics.observe_venue_command(name, kind, "error")
-            log.error("venue command failed", venue=name, command=kind, error=repr(error))
-            self._failed(command, error)
-        else:
-            self._metrics.observe_venue_command(name, kind, "ok")
+    async def close(self) -> None:
+        """Cancel what is still in flight (retries waiting out a back-off) and stop the breaker probes."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for resilient in self._resilient.values():
+            await resilient.close()
 
-    def _failed(self, command: VenueCommandEvent, error: Exception) -> None:
-        """What a failed call means for the order: unknown outcome for submits (queried, never resent)."""
-        now = self._inbox.now_ns()
-        reason = f"{type(error).__name__}: {error}"
-        match command:
-            case SubmitToVenue(order=order):
-                self._inbox.put(
-                    SubmitOutcomeUnknown(
-                        ts_recv=now, account_id=order.account_id, client_order_id=order.client_order_id, reason=reason
-                    )
-                )
-            case CancelAtVenue(order=order):
-                self._inbox.put(
-                    VenueCancelRejected(
-                        ts_recv=now, account_id=order.account_id, client_order_id=order.client_order_id, reason=reason
-                    )
-                )
-            case ModifyAtVenue(order=order, replacement=replacement):
-                self._inbox.put(
-                    VenueReplaceRejected(
-                        ts_recv=now,
-                        account_id=order.account_id,
-                        client_order_id=replacement.client_order_id,
-                        orig_client_order_id=order.client_order_id,
-                        reason=reason,
-                    )
-                )
+    async def _call(self, command: AnyVenueCommand) -> None:
+        name = self._account_venues.get(command.account_id, "")
+        kind = type(command).__name__
+        resilient = self._resilient.get(name)
+        if resilient is None:  # the config cross-checks accounts against venues: a bug if it happens
+            log.error("no venue adapter for account", account=command.account_id, command=kind)
+            self._metrics.observe_venue_command(name, kind, "no_venue")
+            return
+        outcome = await resilient.execute(command)
+        self._metrics.observe_venue_command(name, kind, outcome)
+        if outcome not in ("ok", "retried"):
+            log.warning("venue command not done", venue=name, command=kind, outcome=outcome)

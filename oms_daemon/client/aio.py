@@ -1,15 +1,18 @@
-"""``AsyncOmsClient``: the asyncio client strategies use; many requests in flight, replies matched by id."""
+"""``AsyncOmsClient``: the asyncio client strategies use; many requests in flight, replies matched by id.
+
+Like the server, it reads plain (non-asyncio) sockets in batches from the loop's reader callback
+rather than awaiting each message, which keeps a pipelining strategy's overhead per request small.
+"""
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from typing import TypeVar
 
 import msgspec
 import zmq
-import zmq.asyncio
 
 from oms_daemon.client import protocol as p
 from oms_daemon.client.protocol import Amount, OmsRejected, OmsTimeout, Reply, WireReply
@@ -26,6 +29,7 @@ from oms_daemon.zmq_api.schema import (
     OrdersQuery,
     PositionsQuery,
     PreviewRequest,
+    ReconcileRequest,
     ReplaceRequest,
     Request,
     SafeModeRequest,
@@ -39,6 +43,11 @@ __all__ = ["AsyncOmsClient"]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _encode = msgspec.msgpack.Encoder().encode
+_NOBLOCK = int(zmq.NOBLOCK)
+_RCVMORE = int(zmq.RCVMORE)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+_POLLOUT = int(zmq.POLLOUT)
 
 
 class AsyncOmsClient:
@@ -61,13 +70,13 @@ class AsyncOmsClient:
         self.operator = operator or strategy or "client"
         self.raise_on_reject = raise_on_reject
         self.timeout = timeout
-        self._context = zmq.asyncio.Context()
+        self._context = zmq.Context()
         self._dealer = self._context.socket(zmq.DEALER)
         self._dealer.setsockopt(zmq.LINGER, 0)
         self._dealer.setsockopt(zmq.SNDHWM, 100_000)
         self._dealer.setsockopt(zmq.RCVHWM, 100_000)
         self._dealer.connect(request_endpoint)
-        self._sub: zmq.asyncio.Socket | None = None
+        self._sub: zmq.Socket | None = None
         if events_endpoint is not None:
             self._sub = self._context.socket(zmq.SUB)
             self._sub.setsockopt(zmq.LINGER, 0)
@@ -77,7 +86,10 @@ class AsyncOmsClient:
             self._sub.connect(events_endpoint)
         self._ids = itertools.count(1)
         self._pending: dict[int | str | None, asyncio.Future[WireReply]] = {}
-        self._reader: asyncio.Task[None] | None = None
+        self._send_waiters: list[asyncio.Future[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
+        self._listening = False
         self._closed = False
 
     async def __aenter__(self) -> "AsyncOmsClient":
@@ -91,14 +103,13 @@ class AsyncOmsClient:
         if self._closed:
             return
         self._closed = True
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        for future in self._pending.values():
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._dealer.get(zmq.FD))
+        for future in [*self._pending.values(), *self._send_waiters]:
             if not future.done():
                 future.set_exception(p.OmsClientError("client closed"))
         self._pending.clear()
+        self._send_waiters.clear()
         self._dealer.close(0)
         if self._sub is not None:
             self._sub.close(0)
@@ -350,6 +361,16 @@ class AsyncOmsClient:
         )
         return await self._intent(request)
 
+    async def reconcile(self, *, reason: str = "", all_accounts: bool = False, operator: str | None = None) -> Reply:
+        """Run a reconciliation pass now on this client's account (or every account)."""
+        request = ReconcileRequest(
+            id=next(self._ids),
+            account=self._operator_account(all_accounts),
+            operator=operator or self.operator,
+            reason=reason,
+        )
+        return await self._intent(request)
+
     async def kill(
         self,
         *,
@@ -371,15 +392,28 @@ class AsyncOmsClient:
     # --- event stream ------------------------------------------------------------------------------------------
 
     async def events(self) -> AsyncIterator[StreamMessage]:
-        """Stream messages on the subscribed topics, in publish order (``seq`` gaps mean drops: re-query)."""
+        """Stream messages on the subscribed topics, in publish order (``seq`` gaps mean drops: re-query).
+
+        One iteration at a time per client.
+        """
         sub = self._sub
         if sub is None:
             raise p.OmsClientError("no events endpoint was given")
-        while True:
-            frames = await sub.recv_multipart()
-            message = p.decode_event(frames[-1])
-            if message is not None:
-                yield message
+        if self._listening:
+            raise p.OmsClientError("events() is already being iterated on this client")
+        self._listening = True
+        loop = asyncio.get_running_loop()
+        try:
+            while not self._closed:
+                try:
+                    message = p.decode_event(_recv_last(sub))
+                except zmq.Again:
+                    await _readable(loop, sub)
+                    continue
+                if message is not None:
+                    yield message
+        finally:
+            self._listening = False
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -402,30 +436,101 @@ class AsyncOmsClient:
     async def _call(self, request: Request) -> WireReply:
         if self._closed:
             raise p.OmsClientError("client closed")
-        if self._reader is None:
-            self._reader = asyncio.get_running_loop().create_task(self._read())
-        future: asyncio.Future[WireReply] = asyncio.get_running_loop().create_future()
+        loop = self._attach()
+        future: asyncio.Future[WireReply] = loop.create_future()
         self._pending[request.id] = future
+        timer = (
+            None if self.timeout is None else loop.call_later(self.timeout, _expire, future, request.id, self.timeout)
+        )
         try:
-            await self._dealer.send(_encode(request))
-            if self.timeout is None:
-                return await future
-            return await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
-            raise OmsTimeout(f"no reply to request {request.id} within {self.timeout} s") from None
+            await self._send(_encode(request), future)
+            self._schedule()  # a send can swallow the FD's edge: re-check on the next loop turn
+            return await future
         finally:
             self._pending.pop(request.id, None)
+            if timer is not None:
+                timer.cancel()
 
-    async def _read(self) -> None:
+    async def _send(self, payload: bytes, reply: "asyncio.Future[WireReply]") -> None:
+        while not reply.done():
+            try:
+                self._dealer.send(payload, _NOBLOCK)
+                return
+            except zmq.Again:  # at the high-water mark: wait for the reader callback to see room (or a timeout)
+                waiter: asyncio.Future[None] = self._attach().create_future()
+                self._send_waiters.append(waiter)
+                reply.add_done_callback(partial(_wake, waiter))
+                self._schedule()
+                await waiter
+
+    def _attach(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+            loop.add_reader(self._dealer.get(zmq.FD), self._drain)
+        elif self._loop is not loop:
+            raise p.OmsClientError("an AsyncOmsClient is bound to the event loop it was first used on")
+        return loop
+
+    def _schedule(self) -> None:
+        if not self._scheduled and self._loop is not None:
+            self._scheduled = True
+            self._loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        """Read every waiting reply (the FD is edge-triggered: read until Again), then wake blocked senders."""
+        self._scheduled = False
+        if self._closed:
+            return
+        dealer = self._dealer
         while True:
-            frames = await self._dealer.recv_multipart()
-            wire = p.decode_reply(frames[-1])
+            try:
+                payload = _recv_last(dealer)
+            except zmq.Again:
+                break
+            wire = p.decode_reply(payload)
             if wire is None:
-                log.warning("ignoring a reply that is not one (%d bytes)", len(frames[-1]))
+                log.warning("ignoring a reply that is not one (%d bytes)", len(payload))
                 continue
             future = self._pending.get(wire.id)
             if future is not None and not future.done():
                 future.set_result(wire)
+        if self._send_waiters and dealer.get(_EVENTS) & _POLLOUT:
+            waiters, self._send_waiters = self._send_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+
+def _recv_last(sock: zmq.Socket) -> bytes:
+    """The last frame of the next message (a reply may come behind an empty delimiter); raises zmq.Again."""
+    frame = sock.recv(_NOBLOCK)
+    while sock.get(_RCVMORE):
+        frame = sock.recv(_NOBLOCK)
+    return frame
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, sock: zmq.Socket) -> None:
+    """Wait until ``sock`` has a message (checking EVENTS first: its FD only signals changes)."""
+    if sock.get(_EVENTS) & _POLLIN:
+        return
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = sock.get(zmq.FD)
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+def _wake(waiter: "asyncio.Future[None]", _: object) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _expire(future: "asyncio.Future[WireReply]", request_id: object, timeout: float) -> None:
+    if not future.done():
+        future.set_exception(OmsTimeout(f"no reply to request {request_id} within {timeout} s"))
 
 
 def _required(value: Amount) -> str | int:

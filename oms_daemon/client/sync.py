@@ -23,6 +23,7 @@ from oms_daemon.zmq_api.schema import (
     OrdersQuery,
     PositionsQuery,
     PreviewRequest,
+    ReconcileRequest,
     ReplaceRequest,
     Request,
     SafeModeRequest,
@@ -328,6 +329,16 @@ class OmsClient:
             operator=operator or self.operator,
             reason=reason,
             armed=False,
+        )
+        return self._intent(request)
+
+    def reconcile(self, *, reason: str = "", all_accounts: bool = False, operator: str | None = None) -> Reply:
+        """Run a reconciliation pass now on this client's account (or every account)."""
+        request = ReconcileRequest(
+            id=next(self._ids),
+            account=self._operator_account(all_accounts),
+            operator=operator or self.operator,
+            reason=reason,
         )
         return self._intent(request)
 

@@ -51,6 +51,7 @@ __all__ = [
     "PositionsQuery",
     "PreviewRequest",
     "QuoteEvent",
+    "ReconcileRequest",
     "RedriveDeadLetterRequest",
     "ReplaceRequest",
     "Reply",
@@ -235,6 +236,10 @@ class KillRequest(OperatorRequest, frozen=True, kw_only=True, tag="kill"):
     flatten: bool = False
 
 
+class ReconcileRequest(OperatorRequest, frozen=True, kw_only=True, tag="reconcile"):
+    """Run a reconciliation pass now (needed before SAFE mode can be left)."""
+
+
 class RedriveDeadLetterRequest(OperatorRequest, frozen=True, kw_only=True, tag="dlq_redrive"):
     """Send a dead-lettered venue command again (when its order still needs it)."""
 
@@ -262,6 +267,7 @@ AnyRequest = (
     | SafeModeRequest
     | ArmRequest
     | KillRequest
+    | ReconcileRequest
     | DeadLettersQuery
     | RedriveDeadLetterRequest
     | DropDeadLetterRequest

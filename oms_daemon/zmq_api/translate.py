@@ -22,6 +22,7 @@ from oms_daemon.core.inputs import (
     PreviewOrder,
     RedriveDeadLetter,
     ReplaceOrder,
+    RequestReconciliation,
     SetArmed,
     SetSafeMode,
     SubmitOrder,
@@ -45,6 +46,7 @@ from oms_daemon.zmq_api.schema import (
     OrdersQuery,
     PositionsQuery,
     PreviewRequest,
+    ReconcileRequest,
     RedriveDeadLetterRequest,
     ReplaceRequest,
     RequestId,
@@ -234,6 +236,14 @@ def to_input(request: AnyRequest, request_id: str, ts_recv: int) -> Intent | Ope
                 account_id=request.account,
                 reason=request.reason,
                 flatten=request.flatten,
+            )
+        case ReconcileRequest():
+            return RequestReconciliation(
+                ts_recv=ts_recv,
+                request_id=request_id,
+                operator=request.operator,
+                account_id=request.account,
+                reason=request.reason,
             )
         case RedriveDeadLetterRequest() | DropDeadLetterRequest():
             cls = RedriveDeadLetter if isinstance(request, RedriveDeadLetterRequest) else DropDeadLetter

@@ -1,0 +1,107 @@
+"""``StreamSupervisor``: keeps one account's ccxt.pro streams up; reconnects with back-off and backfills.
+
+Each stream is a loop around one ``watch_*`` call. When the connection drops every loop fails together;
+the supervisor then waits (``reconnect_initial_s``, doubling up to ``reconnect_max_s``, with jitter),
+starts the loops again (ccxt.pro dials and resubscribes on the first watch), and once the socket is up
+runs ``on_up`` (the backfill of what the gap hid: ccxt issues #26945 and #27412). ccxt's own dial
+back-off can grow to 30 s; it is cleared before each attempt so this supervisor's cap decides.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from adapters.resilience import Backoff, Guard, ResiliencePolicy
+
+__all__ = ["StreamSupervisor", "Watch"]
+
+log = logging.getLogger("omsd.ccxt.streams")
+
+Watch = tuple[str, Callable[[], Awaitable[Any]], Callable[[Any], None]]
+"""(name, the watch call, what to do with each result)."""
+
+
+class StreamSupervisor:
+    """Runs the watch loops of one account until cancelled; ``connected`` says whether they are up now."""
+
+    def __init__(
+        self,
+        client: Any,
+        watches: list[Watch],
+        on_up: Callable[[bool], Awaitable[None]],
+        guard: Callable[[], Guard],
+        policy: ResiliencePolicy,
+    ) -> None:
+        self._client = client
+        self._watches = watches
+        self._on_up = on_up
+        self._guard = guard
+        self._backoff = Backoff(policy.reconnect_initial_s, 2.0, policy.reconnect_max_s, 0.25)
+        self._up_timeout = max(5.0, policy.reconnect_max_s * 2)
+        self.connected = False
+        self.connects = 0
+        self.disconnects = 0
+
+    async def run(self) -> None:
+        """Keep the streams up until cancelled."""
+        attempt = 0
+        while True:
+            self._client.ws_dial_backoff = {}
+            loops = [asyncio.create_task(self._loop(name, watch, handle)) for name, watch, handle in self._watches]
+            error: BaseException | None = None
+            try:
+                if await self._wait_up(loops):
+                    self.connected = True
+                    self._guard().breaker.success()
+                    first = self.connects == 0
+                    self.connects += 1
+                    attempt = 0
+                    await self._on_up(first)
+                    done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+                    error = next((t.exception() for t in done if t.exception() is not None), None)
+                else:
+                    done = {t for t in loops if t.done()}
+                    error = next((t.exception() for t in done if t.exception() is not None), None)
+                    error = error or TimeoutError("the stream did not connect")
+            finally:
+                for task in loops:
+                    task.cancel()
+                for task in loops:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+            self.connected = False
+            self.disconnects += 1
+            self._guard().breaker.failure(f"stream lost: {error}")
+            delay = self._backoff.delay(attempt)
+            attempt += 1
+            log.warning("private stream lost (%s); reconnecting in %.2fs", error, delay)
+            await asyncio.sleep(delay)
+
+    async def _loop(self, name: str, watch: Callable[[], Awaitable[Any]], handle: Callable[[Any], None]) -> None:
+        while True:
+            result = await watch()
+            try:
+                handle(result)
+            except Exception:  # a bug in a handler must not take the stream down
+                log.exception("handling %s failed", name)
+
+    def _socket_up(self) -> bool:
+        for client in (getattr(self._client, "clients", None) or {}).values():
+            connected = getattr(client, "connected", None)
+            if connected is not None and connected.done() and not connected.cancelled() and not connected.exception():
+                return True
+        return False
+
+    async def _wait_up(self, loops: list[asyncio.Task[None]]) -> bool:
+        """Wait until a socket is open (True) or a loop failed or the wait timed out (False)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._up_timeout
+        while loop.time() < deadline:
+            if self._socket_up():
+                return True
+            if any(t.done() for t in loops):
+                return False
+            await asyncio.sleep(0.005)
+        return False
