@@ -68,6 +68,8 @@ class BenchDaemon:
         doc["http"]["port"] = ports[2]
         doc["log"].update(level="warning", format="json")
         doc["paper"]["latency_ms"] = [0, 1]
+        doc["risk"] = {"max_open_orders": 100_000}  # measure the pipeline, not the throttles
+        doc["feeds"] = {}
         doc["paper"]["balances"] = {"paper-1": {"USDT": "1000000000", "BTC": "100000", "ETH": "1000000"}}
         self.config = self.folder / "omsd.toml"
         self.config.write_text(_dump(doc))
