@@ -53,7 +53,7 @@ def core_only(payloads: list[bytes]) -> float:
 
 
 def main() -> None:
-    faulthandler.dump_traceback_later(60, exit=True)
+    faulthandler.dump_traceback_later(300, exit=True)  # a hang guard: the 1M run takes ~40 s on a busy 2-core box
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="journal directory (default: a temp dir)")

@@ -1,6 +1,5 @@
 """Fold journal records through the core: recovery, replay, verification and order stories."""
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 import msgspec
@@ -52,7 +51,7 @@ def fold(
     core = core if core is not None else Core()
     step = core.step
     decode = decode_input
-    counts: Counter[type] = Counter()
+    counts: dict[type, int] = {}  # a plain dict: Counter's += costs twice as much per record
     result = FoldResult()
     event_kind, checksum_kind = RecordKind.EVENT, RecordKind.CHECKSUM
     last_seq = last_ts_ns = 0
@@ -64,7 +63,7 @@ def fold(
         if kind == event_kind:
             inp = decode(record.payload)
             events = step(inp)
-            counts[type(inp)] += 1
+            counts[type(inp)] = counts.get(type(inp), 0) + 1
             if observer is not None:
                 observer(seq, inp, events)
         elif verify and kind == checksum_kind:

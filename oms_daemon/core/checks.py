@@ -124,7 +124,7 @@ def refusals(
     down = state.venue_down.get(req.account_id) if state.venue_down else None
     if down is not None:
         found.append(Refusal(Reason.VENUE_UNAVAILABLE, f"venue unavailable ({down}): only reducing orders"))
-    stale = feed_refusal_reason(state, req.account_id, req.symbol)
+    stale = feed_refusal_reason(state, req.account_id, req.symbol) if state.stale_feeds else None
     if stale is not None:
         found.append(Refusal(Reason.FEED_STALE, f"{stale}: only reducing orders"))
     if first and found:

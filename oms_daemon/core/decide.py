@@ -78,7 +78,7 @@ from oms_daemon.core.risk import replace_refusal
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.transitions import TERMINAL, TRANSITIONS, WORKING, Move, classify
 
-__all__ = ["client_order_id_for", "decide"]
+__all__ = ["VENUE_EVENTS", "client_order_id_for", "decide"]
 
 _CTX = Context(prec=34)
 _replace = msgspec.structs.replace
@@ -106,8 +106,8 @@ def decide(state: OmsState, inp: Input) -> list[Event]:
         if isinstance(inp, Intent):
             return [_refuse(inp, Reason.NOT_CONFIGURED, "no session has started")]
         return []
-    if isinstance(inp, VenueEvent):
-        gap = streams.sequence_gap(state, inp)
+    if type(inp) in VENUE_EVENTS:
+        gap = streams.sequence_gap(state, inp) if inp.venue_seq is not None else None
         events = handler(state, inp)
         if gap:
             events = gap + events
@@ -154,7 +154,7 @@ def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event
     if inp.ts_event:
         changes.setdefault("ts_event", inp.ts_event)
     new = _replace(order, **changes)
-    events.append(_updated(new, order))
+    events.append(OrderUpdated(order=new, previous_status=order.status))
     return new
 
 
@@ -1022,3 +1022,7 @@ _HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
     KillSwitch: _on_kill,
     **dlq.HANDLERS,
 }
+
+VENUE_EVENTS = frozenset(kind for kind in _HANDLERS if issubclass(kind, VenueEvent))
+"""Input types that are venue events: ``type(inp) in VENUE_EVENTS`` costs a third of ``isinstance``
+(a Struct class's metaclass takes ``isinstance`` off CPython's fast path)."""

@@ -1,6 +1,6 @@
 """``Core``: decide then evolve, one input at a time. The daemon, replay and benches all use it."""
 
-from oms_daemon.core.decide import decide
+from oms_daemon.core.decide import VENUE_EVENTS, decide
 from oms_daemon.core.events import Event
 from oms_daemon.core.evolve import evolve_all
 from oms_daemon.core.inputs import Input
@@ -28,5 +28,6 @@ class Core:
         evolve_all(state, events)
         if inp.ts_recv > state.last_ts:
             state.last_ts = inp.ts_recv
-        observe_venue_event(state, inp)
+        if type(inp) in VENUE_EVENTS:
+            observe_venue_event(state, inp)
         return events

@@ -26,6 +26,9 @@ from oms_daemon.core.transitions import WORKING
 
 __all__ = ["evolve", "evolve_all"]
 
+_PENDING_NEW = OrderStatus.PENDING_NEW
+"""Bound once: reading a member off an Enum class goes through ``EnumType.__getattr__`` (slow)."""
+
 
 def evolve(state: OmsState, event: Event) -> None:
     """Apply one event; output-only events (commands, replies, alerts) leave state alone."""
@@ -66,7 +69,7 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
         state.order_by_client_id[order.client_order_id] = oid
         if order.idempotency_key is not None:
             state.idempotency.setdefault((order.account_id, order.strategy_id, order.idempotency_key), oid)
-        if order.status == OrderStatus.PENDING_NEW and not order.external:
+        if order.status == _PENDING_NEW and not order.external:
             note_sent(state, order)
     elif state.recovering and oid in state.recovering and order.status not in OPEN_OUTCOMES:
         state.recovering.discard(oid)

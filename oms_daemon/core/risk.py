@@ -30,7 +30,10 @@ def limits_for(state: OmsState, account_id: str, symbol: str) -> RiskLimits:
     limits = state.limits_cache.get(key)
     if limits is None:
         rules = state.config.risk if state.config is not None else ()
-        limits = state.limits_cache[key] = merged_limits(rules, account_id, symbol)
+        limits = merged_limits(rules, account_id, symbol)
+        if limits == _NO_LIMITS:  # one shared instance, so the hot paths test it with `is`
+            limits = _NO_LIMITS
+        state.limits_cache[key] = limits
     return limits
 
 
@@ -113,7 +116,7 @@ def risk_refusals(
 ) -> None:
     """Append every configured limit ``req`` breaks; ``price`` is its reference price (None if unknown)."""
     limits = limits_for(state, req.account_id, req.symbol)
-    if limits == _NO_LIMITS:
+    if limits is _NO_LIMITS:
         return
     if limits.max_order_qty is not None and req.quantity > limits.max_order_qty:
         found.append(Refusal(Reason.MAX_ORDER_QTY, f"quantity {req.quantity} exceeds {limits.max_order_qty}"))
@@ -165,7 +168,7 @@ def replace_refusal(state: OmsState, order: Order) -> Refusal | None:
 def note_sent(state: OmsState, order: Order) -> None:
     """Book a new order sent to a venue into the throttles and the spam guard (called by evolve)."""
     limits = limits_for(state, order.account_id, order.symbol)
-    if limits == _NO_LIMITS:
+    if limits is _NO_LIMITS:
         return
     now = order.ts_created
     for kind, owner, rate, burst in (

@@ -15,7 +15,6 @@ from oms_daemon.core.enums import AlertSeverity
 from oms_daemon.core.events import AlertRaised, Event, FeedStatusChanged, PositionsMarkedDirty, SnapshotRequested
 from oms_daemon.core.inputs import (
     BalancesSnapshot,
-    Input,
     OpenOrdersSnapshot,
     PositionsSnapshot,
     ReconciliationSnapshot,
@@ -66,10 +65,8 @@ def sequence_gap(state: OmsState, inp: VenueEvent) -> list[Event]:
     return events
 
 
-def observe_venue_event(state: OmsState, inp: Input) -> None:
+def observe_venue_event(state: OmsState, inp: VenueEvent) -> None:
     """Remember the account's highest venue sequence number and when its stream last spoke."""
-    if not isinstance(inp, VenueEvent):
-        return
     account = inp.account_id
     state.stream_seen[account] = inp.ts_recv
     if inp.venue_seq is not None and inp.venue_seq > state.stream_seq.get(account, 0):
