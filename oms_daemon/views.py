@@ -13,6 +13,7 @@ from typing import Generic, Literal, TypeVar
 import msgspec
 
 from oms_daemon.core.balances import free_balance, used_margin
+from oms_daemon.core.config import AccountConfig, Instrument
 from oms_daemon.core.enums import (
     AccountKind,
     AlertSeverity,
@@ -35,6 +36,7 @@ __all__ = [
     "BalanceView",
     "DirtyView",
     "FillView",
+    "MarketView",
     "ModeChangeView",
     "OrderView",
     "Page",
@@ -52,6 +54,8 @@ __all__ = [
     "fill_view",
     "fills",
     "mark_price",
+    "market_view",
+    "markets",
     "mode_change_view",
     "order_view",
     "orders",
@@ -240,6 +244,24 @@ class QuoteView(msgspec.Struct, frozen=True, kw_only=True):
     mid: Decimal | None
     ts_event: int
     ts_recv: int
+
+
+class MarketView(msgspec.Struct, frozen=True, kw_only=True):
+    """An instrument as one account trades it: currencies, trading rules and the account's kind."""
+
+    symbol: str
+    base_currency: str
+    quote_currency: str
+    settlement_currency: str
+    account_kind: AccountKind
+    position_mode: PositionMode
+    multiplier: Decimal
+    tick_size: Decimal | None
+    step_size: Decimal | None
+    min_qty: Decimal | None
+    min_notional: Decimal | None
+    margin_rate: Decimal
+    fee_bps: Decimal
 
 
 class RefusalView(msgspec.Struct, frozen=True, kw_only=True):
@@ -502,6 +524,25 @@ def quote_view(quote: Quote) -> QuoteView:
     )
 
 
+def market_view(account: AccountConfig, instrument: Instrument) -> MarketView:
+    """The view of one instrument for one account."""
+    return MarketView(
+        symbol=instrument.symbol,
+        base_currency=instrument.base_currency,
+        quote_currency=instrument.quote_currency,
+        settlement_currency=account.settlement_currency,
+        account_kind=account.kind,
+        position_mode=account.position_mode,
+        multiplier=instrument.multiplier,
+        tick_size=instrument.tick_size,
+        step_size=instrument.step_size,
+        min_qty=instrument.min_qty,
+        min_notional=instrument.min_notional,
+        margin_rate=instrument.margin_rate,
+        fee_bps=instrument.fee_bps,
+    )
+
+
 # --- listings -----------------------------------------------------------------------------------------
 
 
@@ -599,6 +640,15 @@ def positions(
         and (since is None or position.ts_updated >= since)
     )
     return _page(matches, limit, lambda position: position_view(state, position))
+
+
+def markets(state: OmsState, account: str) -> list[MarketView]:
+    """Instruments ``account`` may trade (every instrument when it lists no symbols), by symbol."""
+    config = state.account_configs.get(account)
+    if config is None:
+        return []
+    symbols = config.symbols or tuple(state.instruments)
+    return [market_view(config, state.instruments[s]) for s in sorted(symbols) if s in state.instruments]
 
 
 def accounts(state: OmsState, account: str | None = None) -> list[AccountView]:

@@ -98,12 +98,13 @@ def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float 
 class DaemonProcess:
     """Start, stop (SIGTERM) or kill (SIGKILL) ``omsd run`` on a config written into ``folder``."""
 
-    def __init__(self, folder: Path, *, fsync: str = "group", checksum_every: int = 10000) -> None:
+    def __init__(self, folder: Path, *, fsync: str = "group", checksum_every: int = 10000, extra: str = "") -> None:
+        """``extra`` is TOML appended to the config (e.g. ``[[api_keys]]`` tables)."""
         self.folder = folder
         self.http_port = free_port()
         self.config = folder / "omsd.toml"
         self.config.write_text(
-            CONFIG.format(folder=folder, http_port=self.http_port, fsync=fsync, checksum_every=checksum_every)
+            CONFIG.format(folder=folder, http_port=self.http_port, fsync=fsync, checksum_every=checksum_every) + extra
         )
         self.requests = f"ipc://{folder}/requests.sock"
         self.events = f"ipc://{folder}/events.sock"
