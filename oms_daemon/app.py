@@ -82,6 +82,7 @@ class Daemon:
         self._events = 0
         self._order_counts: Counter[str] = Counter()
         self._publishers: list[Callable[[list[Event]], None]] = []
+        self.failed = False
 
     # --- Gateway ---------------------------------------------------------------------------------------
 
@@ -104,6 +105,10 @@ class Daemon:
             raise GatewayClosed("omsd is not accepting requests")
         if request.request_id in self._pending:
             raise ValueError(f"request id {request.request_id!r} is already in flight")
+        try:
+            encode_input(request)  # what cannot be journaled is refused here, not in the writer
+        except (OverflowError, TypeError, ValueError) as error:
+            raise ValueError(f"request cannot be journaled: {error}") from error
         future: asyncio.Future[Replied] = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = future
         self.inbox.put(request)
@@ -135,8 +140,10 @@ class Daemon:
             log.info("venue connected", venue=name)
         # journaled before anything the venues said meanwhile; it queries orders the last run left open
         self._apply_now([SessionStarted(ts_recv=self.now_ns(), config=self.config.core_config())])
+        writer = asyncio.ensure_future(self._write_loop())
+        writer.add_done_callback(self._writer_done)
         self._tasks = [
-            asyncio.ensure_future(self._write_loop()),
+            writer,
             asyncio.ensure_future(self._timer_loop()),
             asyncio.ensure_future(self._reconcile_loop()),
         ]
@@ -227,6 +234,14 @@ class Daemon:
             await asyncio.sleep(0.005)
 
     # --- the writer --------------------------------------------------------------------------------------
+
+    def _writer_done(self, task: "asyncio.Task[None]") -> None:
+        """The writer never ends on its own: if it died, stop the daemon (fail-stop) rather than hang."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical("writer task failed: stopping", error=repr(task.exception()))
+        self.failed = True
+        self.request_stop()
 
     async def _write_loop(self) -> None:
         take = self.inbox.take

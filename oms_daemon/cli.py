@@ -46,8 +46,9 @@ def _run(args: argparse.Namespace) -> int:
     config = _config(args.config)
     configure_logging(config.log.level, config.log.format)
     tune_gc()
-    uvloop.run(Daemon(config).run())
-    return 0
+    daemon = Daemon(config)
+    uvloop.run(daemon.run())
+    return 1 if daemon.failed else 0
 
 
 # --- talking to a running daemon -----------------------------------------------------------------------------

@@ -43,8 +43,28 @@ def is_reducing(state: OmsState, req: OrderRequest) -> bool:
     return room >= ZERO
 
 
+MAX_DIGITS = 18
+"""Quantities and prices beyond 10**18, or finer than 10**-18, are refused (they are no real order)."""
+
+
+def out_of_range(*values: Decimal | None) -> Decimal | None:
+    """The first value too large or too finely divided for exact arithmetic, or None."""
+    for value in values:
+        if value is not None and (
+            not value.is_finite() or value.adjusted() > MAX_DIGITS or value.as_tuple().exponent < -MAX_DIGITS
+        ):
+            return value
+    return None
+
+
 def _shape(req: OrderRequest, instrument: Instrument, found: list[Refusal]) -> None:
     quantity, price, stop = req.quantity, req.price, req.stop_price
+    wild = out_of_range(quantity, price, stop)
+    if wild is not None:
+        found.append(
+            Refusal(Reason.OUT_OF_RANGE, f"{wild} is out of range (at most 18 digits either side of the point)")
+        )
+        return
     if quantity <= ZERO:
         found.append(Refusal(Reason.INVALID_QUANTITY, f"quantity must be positive, got {quantity}"))
     order_type = req.order_type

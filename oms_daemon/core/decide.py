@@ -78,7 +78,7 @@ from oms_daemon.core.risk import replace_refusal
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.transitions import TERMINAL, TRANSITIONS, WORKING, Move, classify
 
-__all__ = ["VENUE_EVENTS", "client_order_id_for", "decide"]
+__all__ = ["VENUE_EVENTS", "client_order_id_for", "decide", "failed_input"]
 
 _CTX = Context(prec=34)
 _replace = msgspec.structs.replace
@@ -115,6 +115,19 @@ def decide(state: OmsState, inp: Input) -> list[Event]:
             events += streams.user_stream_alive(state, inp.account_id)
         return events
     return handler(state, inp)
+
+
+def failed_input(inp: Input, error: Exception) -> list[Event]:
+    """What an input that made ``decide`` fail decides: a critical alert, and a refusal for its requester.
+
+    Deciding never changes state, so nothing is half-applied; the same input fails the same way on replay.
+    """
+    message = f"{type(inp).__name__} could not be decided: {type(error).__name__}: {error}"
+    events: list[Event] = [_alert("input_failed", AlertSeverity.CRITICAL, message)]
+    request_id = getattr(inp, "request_id", "")
+    if request_id:
+        events.append(Replied(request_id=request_id, ok=False, reason=Reason.INTERNAL_ERROR, message=message))
+    return events
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``Core``: decide then evolve, one input at a time. The daemon, replay and benches all use it."""
 
-from oms_daemon.core.decide import VENUE_EVENTS, decide
+from oms_daemon.core.decide import VENUE_EVENTS, decide, failed_input
 from oms_daemon.core.events import Event
 from oms_daemon.core.evolve import evolve_all
 from oms_daemon.core.inputs import Input
@@ -24,7 +24,10 @@ class Core:
         Afterwards the venue stream bookkeeping (sequence number, last heard) takes in ``inp``.
         """
         state = self.state
-        events = decide(state, inp)
+        try:
+            events = decide(state, inp)
+        except Exception as error:  # a bug for this input: refuse it, alert, and keep going (replay does the same)
+            events = failed_input(inp, error)
         evolve_all(state, events)
         if inp.ts_recv > state.last_ts:
             state.last_ts = inp.ts_recv

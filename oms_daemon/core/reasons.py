@@ -53,3 +53,5 @@ class Reason(StrEnum):
     FEED_STALE = "feed_stale"
     RECOVERING = "recovery_in_progress"
     RECONCILIATION_REQUIRED = "reconciliation_required"
+    INTERNAL_ERROR = "internal_error"
+    OUT_OF_RANGE = "out_of_range"

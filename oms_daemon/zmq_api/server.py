@@ -283,6 +283,8 @@ class ZmqApi:
                 future = self._gateway.submit(core_input)
             except GatewayClosed:
                 raise Refused(WireCode.SHUTTING_DOWN, "the daemon is shutting down", request.id) from None
+            except ValueError as error:
+                raise Refused(WireCode.MALFORMED_REQUEST, str(error), request.id) from None
         except Refused as refused:
             self._refuse(envelope, refused.request_id, refused.code, refused.message)
             return

@@ -301,3 +301,23 @@ def test_given_no_session_when_intent_then_refused_not_configured() -> None:
         )
     )
     assert replies(events)[0].reason == Reason.NOT_CONFIGURED
+
+
+@pytest.mark.parametrize(
+    "field", [{"qty": "1E+30"}, {"qty": "1E-30"}, {"order_type": OrderType.LIMIT, "price": D("1E+25")}]
+)
+def test_given_absurd_numbers_when_submit_then_refused_out_of_range(s: Scenario, field: dict) -> None:
+    events = s.submit(**field)
+    assert replies(events)[0].reason == Reason.OUT_OF_RANGE
+
+
+def test_given_an_input_the_core_cannot_decide_then_refused_with_an_alert_and_the_core_goes_on(s: Scenario) -> None:
+    from oms_daemon.core.inputs import Intent
+
+    class Unheard(Intent, kw_only=True):
+        """An input type no handler knows (a bug)."""
+
+    events = s.request(Unheard, account_id="spot")
+    assert replies(events)[0].reason == Reason.INTERNAL_ERROR
+    assert alerts(events, "input_failed")
+    assert replies(s.submit())[0].ok

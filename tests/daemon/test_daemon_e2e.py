@@ -218,3 +218,23 @@ def test_hostile_frames_never_crash_the_daemon_and_each_is_refused(daemon: Daemo
     assert daemon.alive
     with daemon.client() as client:
         assert client.submit("BTC/USDT", "BUY", "0.01").ok
+
+
+def test_given_numbers_beyond_what_the_journal_or_decimals_hold_then_refused_and_the_daemon_keeps_serving(
+    daemon: DaemonProcess,
+) -> None:
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.setsockopt(zmq.RCVTIMEO, 5000)
+    dealer.connect(daemon.requests)
+    try:
+        base = {"account": "paper-1", "strategy": "s1"}
+        dealer.send(msgspec.msgpack.encode({"type": "cancel", "id": 1, **base, "order_id": 2**64 - 1}))
+        assert msgspec.msgpack.decode(dealer.recv())["reason"] == "order_not_found"
+        order = {"type": "submit", "id": 2, **base, "symbol": "BTC/USDT", "side": "BUY", "quantity": "1e30"}
+        dealer.send(msgspec.msgpack.encode(order))
+        assert msgspec.msgpack.decode(dealer.recv())["reason"] == "out_of_range"
+    finally:
+        dealer.close()
+    with daemon.client() as client:
+        assert client.submit("BTC/USDT", "BUY", "0.01").ok
