@@ -1,5 +1,7 @@
 """``Core``: decide then evolve, one input at a time. The daemon, replay and benches all use it."""
 
+from decimal import ROUND_HALF_EVEN, Context, DivisionByZero, InvalidOperation, Overflow, setcontext
+
 from oms_daemon.core.decide import VENUE_EVENTS, decide, failed_input
 from oms_daemon.core.events import Event
 from oms_daemon.core.evolve import evolve_all
@@ -7,7 +9,12 @@ from oms_daemon.core.inputs import Input
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.streams import observe_venue_event
 
-__all__ = ["Core"]
+__all__ = ["DECIMAL_CONTEXT", "Core"]
+
+DECIMAL_CONTEXT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, Emin=-999999, Emax=999999, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+"""The decimal arithmetic every step runs under, whatever the thread's context was: replays agree."""
 
 
 class Core:
@@ -24,6 +31,7 @@ class Core:
         Afterwards the venue stream bookkeeping (sequence number, last heard) takes in ``inp``.
         """
         state = self.state
+        setcontext(DECIMAL_CONTEXT.copy())  # libraries on this thread (ccxt) change the thread's context
         try:
             events = decide(state, inp)
         except Exception as error:  # a bug for this input: refuse it, alert, and keep going (replay does the same)

@@ -336,3 +336,27 @@ def test_duplicated_and_reordered_venue_events_change_nothing_beyond_the_first_d
         return fills, orders, state.net_quantity(("spot", "BTC/USDT")), state.accounts["spot"].balances
 
     assert outcome(shuffled) == outcome(venue_events)
+
+
+def test_a_foreign_decimal_context_on_the_thread_does_not_change_decisions() -> None:
+    """ccxt sets ROUND_HALF_UP (and traps Underflow) on the thread's context; replay must still agree."""
+    import decimal
+
+    from tests.core.scenario import Scenario
+
+    def trade() -> str:
+        s = Scenario()
+        s.fund("spot", USDT="1000000.123456789", BTC="10")
+        s.quote("BTC/USDT", "60000.12", "60000.13")
+        for n in range(5):
+            s.fill(s.working(qty="0.123"), "0.123", f"60000.{13 + n}", commission=D("0.0073800159"))
+        return s.state.state_hash()
+
+    clean = trade()
+    saved = decimal.getcontext().copy()
+    try:
+        decimal.getcontext().rounding, decimal.getcontext().prec = decimal.ROUND_UP, 6
+        dirty = trade()
+    finally:
+        decimal.setcontext(saved)
+    assert dirty == clean
