@@ -52,14 +52,18 @@ class CcxtVenue:
             for config, credentials in accounts
         }
         self._connected = False
+        self._endpoints: dict[str, str] = {}
 
     # --- wiring with the resiliency layer -----------------------------------------------------------------
 
     def endpoint(self, account_id: str) -> str:
         """The venue connection an account uses (accounts on one endpoint share rate limits and breaker)."""
-        config = self._session(account_id).config
-        host = _host(config.urls) or ("sandbox" if config.sandbox else "live")
-        return f"{config.exchange}@{host}"
+        endpoint = self._endpoints.get(account_id)
+        if endpoint is None:
+            config = self._session(account_id).config
+            host = _host(config.urls) or ("sandbox" if config.sandbox else "live")
+            endpoint = self._endpoints[account_id] = f"{config.exchange}@{host}"
+        return endpoint
 
     def bind_guards(self, guard_for: Callable[[str], Guard]) -> None:
         """Use the resiliency layer's guard of each account for streams, backfills and sweeps."""

@@ -8,12 +8,16 @@
   (``RequestTimeout``, a connection dropped mid-request, HTTP 5xx, any other ``NetworkError``).
 """
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import aiohttp
 from ccxt.base.errors import (
     AccountSuspended,
     AuthenticationError,
     BadRequest,
     BadSymbol,
+    BaseError,
     DDoSProtection,
     DuplicateOrderId,
     ExchangeError,
@@ -35,7 +39,9 @@ from adapters.ccxt.exchange import HttpRateLimited, HttpServerError
 from adapters.contract import VenueError
 from adapters.resilience import OutcomeUnknown, RateLimited, VenueUnavailable
 
-__all__ = ["Refusal", "classify", "is_duplicate_client_id"]
+__all__ = ["Refusal", "classify", "is_duplicate_client_id", "rest_call"]
+
+T = TypeVar("T")
 
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (InsufficientFunds, "insufficient_funds"),
@@ -97,3 +103,11 @@ def classify(error: BaseException) -> Refusal | VenueUnavailable | OutcomeUnknow
 def is_duplicate_client_id(error: BaseException) -> bool:
     """True when the venue refused a new order because one with its client order id is open already."""
     return isinstance(error, DuplicateOrderId) or "Duplicate order sent" in str(error)
+
+
+async def rest_call(call: Callable[[], Awaitable[T]]) -> T:
+    """Run one ccxt call; its failure is raised classified (a ``Refusal`` or a resiliency error)."""
+    try:
+        return await call()
+    except (BaseError, OSError, TimeoutError, aiohttp.ClientError) as error:
+        raise classify(error) from error

@@ -14,33 +14,30 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ccxt.base.errors import BaseError
-
+from adapters.ccxt import snapshots
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
-from adapters.ccxt.errors import Refusal, classify, is_duplicate_client_id
+from adapters.ccxt.errors import Refusal, is_duplicate_client_id, rest_call
 from adapters.ccxt.exchange import build_clients
 from adapters.ccxt.streams import StreamSupervisor, Watch
 from adapters.ccxt.tracker import OrderTracker
 from adapters.ccxt.translate import (
     instrument_from_market,
     order_args,
-    order_report,
     order_status,
     to_decimal,
 )
 from adapters.contract import Inbox
 from adapters.resilience import Guard, OutcomeUnknown, ResiliencePolicy, VenueUnavailable
 from oms_daemon.core.config import Instrument
-from oms_daemon.core.enums import OrderSide, OrderStatus
+from oms_daemon.core.enums import OrderStatus
 from oms_daemon.core.inputs import (
     BalancesSnapshot,
     MarketQuote,
     OpenOrdersSnapshot,
     PositionsSnapshot,
-    VenueBalance,
+    StreamHeartbeat,
     VenueFill,
     VenueOrderStatus,
-    VenuePosition,
 )
 from oms_daemon.core.model import Order
 
@@ -49,6 +46,8 @@ __all__ = ["AccountSession"]
 log = logging.getLogger("omsd.ccxt")
 T = TypeVar("T")
 ZERO = Decimal(0)
+HEARTBEAT_S = 1.0
+"""How often a connected private stream is reported alive (``StreamHeartbeat``)."""
 _TERMINAL = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
 
 
@@ -78,15 +77,13 @@ class AccountSession:
         self._started_ms = int(time.time() * 1000)
         self._sweeping = asyncio.Lock()
         self._in_doubt: dict[str, float] = {}
+        self._balances = snapshots.BalanceBook()
 
     # --- life cycle --------------------------------------------------------------------------------------------
 
     async def open(self, inbox: Inbox) -> None:
         """Start: load the markets (retried in the background if the venue is down), then streams and sweeps."""
         self.rest, self.stream = build_clients(self.config, self._credentials)
-        if self.stream is not None:
-            watch_balance = dict(self.stream.options.get("watchBalance") or {})
-            self.stream.options["watchBalance"] = watch_balance | {"fetchBalanceSnapshot": True}
         self._markets.clear()
         self.tracker = OrderTracker(self.config.account_id, inbox, first_seq=time.time_ns() // 1000)
         self._tasks.append(asyncio.create_task(self._load_markets(), name=f"ccxt-markets-{self.config.account_id}"))
@@ -101,6 +98,8 @@ class AccountSession:
             )
         if self.config.poll_interval_s > 0:
             self._tasks.append(asyncio.create_task(self._sweep_loop(), name=f"ccxt-sweep-{self.config.account_id}"))
+        if self.supervisor is not None and self.config.stream_private:
+            self._tasks.append(asyncio.create_task(self._heartbeats(inbox), name=f"ccxt-beat-{self.config.account_id}"))
 
     async def close(self) -> None:
         """Stop every task and close both clients (their sessions and sockets)."""
@@ -120,7 +119,7 @@ class AccountSession:
         attempt = 0
         while True:
             try:
-                await self.guard.call(lambda: self._rest(self.rest.load_markets))
+                await self.guard.call(lambda: rest_call(self.rest.load_markets))
                 break
             except Exception as error:
                 delay = min(self.policy.reconnect_max_s, self.policy.reconnect_initial_s * 2**attempt)
@@ -161,18 +160,8 @@ class AccountSession:
             raise VenueUnavailable(f"{self.config.account_id} is not connected")
         return self.tracker
 
-    @staticmethod
-    async def _rest(call: Callable[[], Awaitable[T]]) -> T:
-        """One ccxt call with its exception classified (``Refusal`` or a resiliency error)."""
-        try:
-            return await call()
-        except BaseError as error:
-            raise classify(error) from error
-        except (OSError, TimeoutError) as error:
-            raise classify(error) from error
-
     async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T:
-        return await self.guard.call(lambda: self._rest(call))
+        return await self.guard.call(lambda: rest_call(call))
 
     # --- commands -------------------------------------------------------------------------------------------
 
@@ -183,7 +172,7 @@ class AccountSession:
         tracker.track(order.client_order_id, order.symbol)
         try:
             symbol, kind, side, amount, price, params = order_args(order)
-            result = await self._rest(lambda: self.rest.create_order(symbol, kind, side, amount, price, params))
+            result = await rest_call(lambda: self.rest.create_order(symbol, kind, side, amount, price, params))
         except OutcomeUnknown:
             self._in_doubt[order.client_order_id] = time.monotonic()
             raise
@@ -219,7 +208,7 @@ class AccountSession:
         tracker.track(cid, order.symbol, venue_id)
         params = {} if venue_id else {"clientOrderId": cid}
         try:
-            result = await self._rest(lambda: self.rest.cancel_order(venue_id, order.symbol, params))
+            result = await rest_call(lambda: self.rest.cancel_order(venue_id, order.symbol, params))
         except Refusal as refusal:
             tracker.cancel_refused(cid, refusal.reason)
             return
@@ -236,10 +225,10 @@ class AccountSession:
         tracker.hold(original, new)
         try:
             if venue_id is None:
-                venue_id = str((await self._rest(lambda: self._fetch(original, order.symbol)))["id"])
+                venue_id = str((await rest_call(lambda: self._fetch(original, order.symbol)))["id"])
             remaining = replacement.quantity - order.filled_qty
             symbol, kind, side, amount, price, params = order_args(replacement, remaining)
-            result = await self._rest(lambda: self.rest.edit_order(venue_id, symbol, kind, side, amount, price, params))
+            result = await rest_call(lambda: self.rest.edit_order(venue_id, symbol, kind, side, amount, price, params))
         except Refusal as refusal:
             tracker.replace_refused(original, new, refusal.reason)
             await self._settle_original(original, order.symbol)
@@ -259,7 +248,7 @@ class AccountSession:
     async def _resolve_replace(self, original: str, replacement: str, symbol: str) -> bool:
         """After a replace without an answer: look the replacement up; True when that settled it."""
         try:
-            found = await self._rest(lambda: self._fetch(replacement, symbol))
+            found = await rest_call(lambda: self._fetch(replacement, symbol))
         except Refusal:
             self._tracker().replace_refused(original, replacement, "replace_not_applied")
             await self._settle_original(original, symbol)
@@ -272,7 +261,7 @@ class AccountSession:
     async def _settle_original(self, client_order_id: str, symbol: str) -> None:
         """After a refused replace the original may be gone (cancel done, new order refused): report what it is."""
         with contextlib.suppress(Refusal, VenueUnavailable, OutcomeUnknown):
-            order = await self._rest(lambda: self._fetch(client_order_id, symbol))
+            order = await rest_call(lambda: self._fetch(client_order_id, symbol))
             self._tracker().on_order(order, client_order_id)
 
     def _fetch(self, client_order_id: str, symbol: str) -> Awaitable[dict[str, Any]]:
@@ -305,7 +294,7 @@ class AccountSession:
         """The order by client order id. "Not found" for an order whose submit went unanswered is only final once
         the venue can no longer act on that request (its receive window); until then it is asked again."""
         try:
-            return await self._rest(lambda: self._fetch(client_order_id, symbol))
+            return await rest_call(lambda: self._fetch(client_order_id, symbol))
         except Refusal:
             sent = self._in_doubt.get(client_order_id)
             if sent is None:
@@ -317,7 +306,7 @@ class AccountSession:
             )
             await asyncio.sleep(left)
         self._in_doubt.pop(client_order_id, None)
-        return await self._rest(lambda: self._fetch(client_order_id, symbol))
+        return await rest_call(lambda: self._fetch(client_order_id, symbol))
 
     def _settle_s(self) -> float:
         """How long after sending a request the venue may still act on it (Binance: its ``recvWindow``)."""
@@ -325,7 +314,7 @@ class AccountSession:
         return (float(window_ms) / 1000 if window_ms else self.config.timeout_ms / 1000) + 1.0
 
     async def _order_trades(self, order: dict[str, Any], client_order_id: str, symbol: str) -> None:
-        trades = await self._rest(lambda: self.rest.fetch_my_trades(symbol, None, None, {"orderId": order["id"]}))
+        trades = await rest_call(lambda: self.rest.fetch_my_trades(symbol, None, None, {"orderId": order["id"]}))
         for trade in trades:
             if str(trade.get("order")) == str(order["id"]):
                 self._tracker().on_trade(trade, client_order_id, str(order["id"]))
@@ -335,65 +324,34 @@ class AccountSession:
     async def open_orders(self) -> OpenOrdersSnapshot:
         """Every open order of the account's symbols."""
         await self.ready()
-        orders: list[dict[str, Any]] = []
-        for symbol in self.symbols():
-            orders.extend(await self._rest(lambda s=symbol: self.rest.fetch_open_orders(s)))  # type: ignore[misc]
-        return self._snapshot(OpenOrdersSnapshot, orders=tuple(order_report(o) for o in orders))
+        seq = self._tracker().seq
+        return await snapshots.open_orders(self.rest, self.config.account_id, self.symbols(), seq)
 
     async def positions(self) -> PositionsSnapshot:
         """Net position per symbol from the venue's trade history (spot venues keep no positions)."""
         await self.ready()
-        positions = []
-        for symbol in self.symbols():
-            trades = await self._rest(lambda s=symbol: self.rest.fetch_my_trades(s, None, 1000))  # type: ignore[misc]
-            net = sum(((to_decimal(t["amount"]) or ZERO) * (1 if t["side"] == "buy" else -1) for t in trades), ZERO)
-            if net:
-                positions.append(VenuePosition(symbol=symbol, quantity=net))
-        return self._snapshot(PositionsSnapshot, positions=tuple(positions))
+        seq = self._tracker().seq
+        return await snapshots.positions(self.rest, self.config.account_id, self.symbols(), seq)
 
     async def balances(self) -> BalancesSnapshot:
-        """Every non-zero balance."""
+        """Every non-zero balance (also the base stream updates are laid over)."""
         await self.ready()
-        balance = await self._rest(lambda: self.rest.fetch_balance())
-        return self._snapshot(BalancesSnapshot, balances=_balances(balance))
+        seq = self._tracker().seq
+        balance = await rest_call(lambda: self.rest.fetch_balance())
+        rows = self._balances.rebase(balance)
+        return BalancesSnapshot(ts_recv=time.time_ns(), account_id=self.config.account_id, venue_seq=seq, balances=rows)
 
     async def fills_since(self, since_ns: int) -> list[VenueFill]:
         """Fills at or after ``since_ns`` of every symbol (returned, not reported)."""
         await self.ready()
         tracker = self._tracker()
-        fills: list[VenueFill] = []
-        since_ms = since_ns // 1_000_000
-        for symbol in self.symbols():
-            trades = await self._rest(lambda s=symbol: self.rest.fetch_my_trades(s, since_ms))  # type: ignore[misc]
-            for trade in trades:
-                if int(trade.get("timestamp") or 0) < since_ms:
-                    continue
-                fee = trade.get("fee") or {}
-                venue_id = str(trade.get("order") or "")
-                fills.append(
-                    VenueFill(
-                        ts_recv=time.time_ns(),
-                        account_id=self.config.account_id,
-                        client_order_id=tracker.client_order_id(venue_id),
-                        trade_id=str(trade["id"]),
-                        symbol=symbol,
-                        side=OrderSide(str(trade["side"]).upper()),
-                        price=to_decimal(trade["price"]) or ZERO,
-                        quantity=to_decimal(trade["amount"]) or ZERO,
-                        commission=to_decimal(fee.get("cost")) or ZERO,
-                        commission_currency=fee.get("currency"),
-                        venue_order_id=venue_id or None,
-                        ts_event=int(trade.get("timestamp") or 0) * 1_000_000,
-                    )
-                )
-        return fills
-
-    def _snapshot(self, kind: type[T], **fields: Any) -> T:
-        return kind(ts_recv=time.time_ns(), account_id=self.config.account_id, **fields)
+        return await snapshots.fills_since(
+            self.rest, self.config.account_id, self.symbols(), since_ns, tracker.client_order_id
+        )
 
     async def probe(self) -> None:
         """A cheap call that only works when the venue is up (the server time)."""
-        await self._rest(lambda: self.rest.fetch_time())
+        await rest_call(lambda: self.rest.fetch_time())
 
     # --- streams and sweeps ----------------------------------------------------------------------------------
 
@@ -414,18 +372,31 @@ class AccountSession:
         return watches
 
     def _on_balance(self, balance: dict[str, Any]) -> None:
-        self._tracker().emit(BalancesSnapshot, balances=_balances(balance))
+        """A stream balance update carries the assets that changed: laid over the last full REST balance."""
+        rows = self._balances.overlay(balance)
+        if rows is not None:
+            self._tracker().emit(BalancesSnapshot, balances=rows)
 
     async def _on_up(self, first: bool) -> None:
         """A stream (re)connected: after a reconnect, backfill what the gap hid."""
         if not first:
             await self.sweep("reconnect", all_symbols=True)
 
+    async def _heartbeats(self, inbox: Inbox) -> None:
+        """While the private stream is connected, tell the daemon it is alive (quiet streams say nothing)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            if self.supervisor is not None and self.supervisor.connected:
+                inbox.put(StreamHeartbeat(ts_recv=inbox.now_ns(), account_id=self.config.account_id))
+
     async def _sweep_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.poll_interval_s)
-            if self._tracker().active_symbols():
-                await self.sweep("poll")
+            try:
+                if self._tracker().active_symbols():
+                    await self.sweep("poll")
+            except Exception:  # a bug must not end the sweeps for good
+                log.exception("%s sweep failed", self.config.account_id)
 
     async def sweep(self, reason: str, all_symbols: bool = False) -> int:
         """Backfill trades since the last one seen and the status of orders that may have changed.
@@ -464,7 +435,7 @@ class AccountSession:
         found = tracker.emitted - before
         if found:  # balances the streams sent may predate these fills: take the venue's word again
             balance = await self._guarded(lambda: self.rest.fetch_balance())
-            tracker.emit(BalancesSnapshot, balances=_balances(balance))
+            tracker.emit(BalancesSnapshot, balances=self._balances.rebase(balance))
         if found:
             log.info(
                 "%s backfill (%s): %d event(s) the streams had not delivered", self.config.account_id, reason, found
@@ -485,17 +456,6 @@ def _differences(ours: Instrument, venue: Instrument) -> list[str]:
 def _each(items: Iterable[dict[str, Any]], handle: Callable[[dict[str, Any]], None]) -> None:
     for item in items:
         handle(item)
-
-
-def _balances(balance: Mapping[str, Any]) -> tuple[VenueBalance, ...]:
-    totals = balance.get("total") or {}
-    frees = balance.get("free") or {}
-    rows = []
-    for currency in sorted(totals):
-        total = to_decimal(totals.get(currency))
-        if total:
-            rows.append(VenueBalance(currency=currency, total=total, free=to_decimal(frees.get(currency))))
-    return tuple(rows)
 
 
 def _quotes(tickers: Mapping[str, Any], inbox: Inbox) -> None:

@@ -78,6 +78,11 @@ class OrderTracker:
         self._inbox.put(kind(ts_recv=self._inbox.now_ns(), account_id=self.account_id, venue_seq=self._seq, **fields))
 
     @property
+    def seq(self) -> int:
+        """The ``venue_seq`` of the last event put (a snapshot taken now reflects at least those)."""
+        return self._seq
+
+    @property
     def emitted(self) -> int:
         """How many events this tracker has put so far (a running count)."""
         return self._seq - self._first_seq

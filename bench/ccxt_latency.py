@@ -1,0 +1,237 @@
+"""What omsd adds to an order's round trip: the same flow straight through ccxt, and through omsd, in one run.
+
+    python bench/ccxt_latency.py [--orders 400] [--rounds 10] [--fsync group]
+
+One simulated exchange (``python -m simex``, its own process) with two funded API keys.
+
+- Direct: plain ccxt, ``create_order`` (market, 0.001 BTC, a client order id) until its reply, with the
+  private streams omsd also keeps open (``watch_orders``, ``watch_my_trades``, ``watch_balance``) running, as a
+  strategy trading directly would, so the exchange does the same work for both paths.
+- Through omsd: a strategy on raw ZeroMQ, ``submit`` until the order's first venue-confirmed state
+  (``NEW``/``FILLED``) arrives on the event stream. In between omsd journals the intent, decides, sends
+  the same ccxt ``create_order`` through the resiliency layer, journals the acknowledgement and publishes it.
+
+Both paths alternate over ``--rounds`` rounds so drift hits both alike. The OMS-added latency is the
+difference of the two distributions' percentiles; the ratio is omsd's p50 over the direct p50.
+"""
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ccxt.pro as ccxt_pro
+import msgspec
+import uvloop
+import zmq
+import zmq.asyncio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.daemon import ROOT
+from simex import SimAccount, SimexConfig, SimexProcess, SimSymbol, free_port
+from tests.ccxt.daemon import ccxt_account_toml
+
+encode, decode = msgspec.msgpack.encode, msgspec.msgpack.decode
+DIRECT, OMSD = ("bench-direct", "s-direct"), ("bench-omsd", "s-omsd")
+FUNDS = {"USDT": Decimal("1000000000"), "BTC": Decimal("100000")}
+ACCOUNT = {"poll_interval_s": 0, "stream_quotes": False, "timeout_ms": 10_000, "recv_window_ms": 10_000}
+"""The omsd account: no REST sweeps or quote stream (the direct path has neither), ccxt's default timeouts."""
+OPTIONS = {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False, "defaultType": "spot"}
+
+CONFIG = """
+[daemon]
+instance_id = "bench"
+journal_dir = "{folder}/journal"
+fsync = "{fsync}"
+
+[zmq]
+requests = "tcp://127.0.0.1:{requests}"
+events = "tcp://127.0.0.1:{events}"
+
+[http]
+port = {http}
+
+[log]
+level = "warning"
+format = "json"
+
+[risk]
+max_open_orders = 100000
+
+[[instruments]]
+symbol = "BTC/USDT"
+base_currency = "BTC"
+quote_currency = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+min_qty = "0.00001"
+min_notional = "5"
+
+"""
+
+
+def _exchange() -> SimexConfig:
+    levels = tuple((Decimal(60001 + i), Decimal(1000)) for i in range(5))
+    bids = tuple((Decimal(59999 - i), Decimal(1000)) for i in range(5))
+    btc = SimSymbol(symbol="BTCUSDT", base="BTC", quote="USDT", bids=bids, asks=levels, replenish=True)
+    accounts = tuple(SimAccount(api_key=key, secret=secret, balances=FUNDS) for key, secret in (DIRECT, OMSD))
+    return SimexConfig(symbols=(btc,), accounts=accounts)
+
+
+class Omsd:
+    """``omsd run`` on one ccxt account at the simulated exchange, and a raw ZeroMQ strategy on it."""
+
+    def __init__(self, sim: SimexProcess, fsync: str) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="omsd-ccxt-bench-"))
+        self.requests, self.events = free_port(), free_port()
+        config = CONFIG.format(
+            folder=self.folder,
+            fsync=fsync,
+            requests=self.requests,
+            events=self.events,
+            http=free_port(),
+        ) + ccxt_account_toml(sim.port, account_id="bn", api_key=OMSD[0], secret=OMSD[1], **ACCOUNT)
+        self.config = self.folder / "omsd.toml"
+        self.config.write_text(config)
+        self.process: asyncio.subprocess.Process | None = None
+        self.context = zmq.asyncio.Context()
+        self.dealer = self.context.socket(zmq.DEALER)
+        self.sub = self.context.socket(zmq.SUB)
+        self._ids = 0
+
+    async def start(self) -> None:
+        log = (self.folder / "omsd.log").open("wb")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "oms_daemon.cli",
+            "run",
+            "--config",
+            str(self.config),
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
+        )
+        for sock in (self.dealer, self.sub):
+            sock.setsockopt(zmq.LINGER, 0)
+        self.dealer.connect(f"tcp://127.0.0.1:{self.requests}")
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"bn/bench/order")
+        self.sub.connect(f"tcp://127.0.0.1:{self.events}")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # ready: the account has its balances and the stream reaches us
+            reply = await self.ask({"type": "account", "account": "bn"}, timeout=0.5)
+            if reply and reply["ok"] and reply["data"][0]["balances"]:
+                break
+        while time.monotonic() < deadline:
+            if await self.round_trip(timeout=0.5) is not None:
+                return
+        raise RuntimeError(f"omsd did not come up; see {self.folder / 'omsd.log'}")
+
+    async def ask(self, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
+        self._ids += 1
+        await self.dealer.send(encode(request | {"id": self._ids}))
+        while await self.dealer.poll(int(timeout * 1000)):
+            reply = decode(await self.dealer.recv())
+            if reply.get("id") == self._ids:
+                return reply
+        return None
+
+    async def round_trip(self, timeout: float = 5.0) -> int | None:
+        """Nanoseconds from sending a market buy to its first venue-confirmed state on the stream."""
+        started = time.perf_counter_ns()
+        order = {"type": "submit", "account": "bn", "strategy": "bench", "symbol": "BTC/USDT", "side": "BUY"}
+        reply = await self.ask(order | {"quantity": "0.001"}, timeout)
+        if reply is None or not reply["ok"]:
+            raise RuntimeError(f"refused: {reply}")
+        while await self.sub.poll(int(timeout * 1000)):
+            _, payload = await self.sub.recv_multipart()
+            data = decode(payload)["data"]
+            if data["order_id"] == reply["order_id"] and data["status"] in ("NEW", "FILLED"):
+                return time.perf_counter_ns() - started
+        return None
+
+    async def stop(self) -> None:
+        self.dealer.close()
+        self.sub.close()
+        self.context.term()
+        if self.process is not None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+WATCHES = ("watch_orders", "watch_my_trades", "watch_balance")
+
+
+async def _watch(watch: Any) -> None:
+    while True:
+        await watch()
+
+
+async def direct_round_trip(exchange: Any, n: int) -> int:
+    """Nanoseconds of one ``create_order`` straight through ccxt."""
+    started = time.perf_counter_ns()
+    await exchange.create_order("BTC/USDT", "market", "buy", 0.001, None, {"clientOrderId": f"direct-{n}"})
+    return time.perf_counter_ns() - started
+
+
+def pct(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
+
+
+async def run(orders: int, rounds: int, fsync: str) -> None:
+    with SimexProcess(_exchange()) as sim:
+        exchange = ccxt_pro.binance(
+            {"apiKey": DIRECT[0], "secret": DIRECT[1], "urls": sim.urls, "enableRateLimit": False, "options": OPTIONS}
+        )
+        omsd = Omsd(sim, fsync)
+        watchers: list[asyncio.Task[None]] = []
+        try:
+            await exchange.load_markets()
+            watchers = [asyncio.create_task(_watch(getattr(exchange, name))) for name in WATCHES]
+            await omsd.start()
+            for n in range(50):  # warm both paths up
+                await direct_round_trip(exchange, -n - 1)
+                await omsd.round_trip()
+            direct: list[int] = []
+            through: list[int] = []
+            per_round = max(1, orders // rounds)
+            for r in range(rounds):
+                for i in range(per_round):
+                    direct.append(await direct_round_trip(exchange, r * per_round + i))
+                for _ in range(per_round):
+                    elapsed = await omsd.round_trip()
+                    if elapsed is None:
+                        raise RuntimeError("an acknowledgement never reached the strategy")
+                    through.append(elapsed)
+        finally:
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+            await exchange.close()
+            await omsd.stop()
+    added50, added99 = pct(through, 0.5) - pct(direct, 0.5), pct(through, 0.99) - pct(direct, 0.99)
+    print(f"simulated exchange round trip, market order, {len(direct)} orders per path, fsync={fsync}")
+    print(f"  direct ccxt     create_order→reply  p50 {pct(direct, 0.5):7.0f} µs  p99 {pct(direct, 0.99):7.0f} µs")
+    print(f"  through omsd    submit→ack on stream p50 {pct(through, 0.5):7.0f} µs  p99 {pct(through, 0.99):7.0f} µs")
+    ratio = pct(through, 0.5) / pct(direct, 0.5)
+    print(f"  omsd adds       p50 {added50:7.0f} µs  p99 {added99:7.0f} µs   ratio p50 {ratio:.2f}x")
+    print(f"  target: omsd adds < 1 ms at p50 -> {'met' if added50 < 1000 else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=400, help="orders per path")
+    parser.add_argument("--rounds", type=int, default=10, help="alternations between the two paths")
+    parser.add_argument("--fsync", choices=["group", "always", "none"], default="group")
+    args = parser.parse_args()
+    uvloop.run(run(args.orders, args.rounds, args.fsync))
+
+
+if __name__ == "__main__":
+    main()
