@@ -866,6 +866,11 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
         target = S.NEW if order.status in (S.PENDING_NEW, S.UNKNOWN) else order.status
     if target != order.status:
         _move(order, target, inp, events, **changes)
+    if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+        # the replacement exists at the venue, so the replace took effect: its original is gone
+        original = state.orders.get(order.replaces_id)
+        if original is not None and original.status == S.PENDING_REPLACE:
+            _move(original, S.REPLACED, inp, events)
     if inp.filled_qty is not None and inp.filled_qty > order.filled_qty:
         events.append(_dirty(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}"))
     return events

@@ -321,3 +321,14 @@ def test_given_an_input_the_core_cannot_decide_then_refused_with_an_alert_and_th
     assert replies(events)[0].reason == Reason.INTERNAL_ERROR
     assert alerts(events, "input_failed")
     assert replies(s.submit())[0].ok
+
+
+def test_given_replace_outcome_unknown_when_venue_has_the_replacement_then_original_replaced(s: Scenario) -> None:
+    order = s.working(order_type=OrderType.LIMIT, price=D("99"))
+    new = s.order(
+        replies(s.request(ReplaceOrder, account_id="spot", order_id=order.order_id, price=D("98")))[0].order_id
+    )
+    s.apply(SubmitOutcomeUnknown, account_id="spot", client_order_id=new.client_order_id, reason="timeout")
+    events = s.apply(VenueOrderStatus, account_id="spot", client_order_id=new.client_order_id, status=S.NEW)
+    assert statuses(events) == [S.NEW, S.REPLACED]
+    assert s.order(order.order_id).status is S.REPLACED
