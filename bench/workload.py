@@ -70,32 +70,10 @@ def mixed_inputs(count: int, start_ns: int = 1_767_225_600_000_000_000) -> Itera
             VenueOrderAccepted(ts_recv=ts + 2, account_id="acct", client_order_id=cid, venue_order_id=f"v{order_id}"),
         ]
         trade += 1
-        cycle.append(
-            VenueFill(
-                ts_recv=ts + 3,
-                account_id="acct",
-                client_order_id=cid,
-                trade_id=f"T{trade}",
-                symbol=symbol,
-                side=side,
-                price=price,
-                quantity=half,
-            )
-        )
+        cycle.append(_fill(ts + 3, cid, f"T{trade}", symbol, side, price, half))
         if order_id % 4:
             trade += 1
-            cycle.append(
-                VenueFill(
-                    ts_recv=ts + 4,
-                    account_id="acct",
-                    client_order_id=cid,
-                    trade_id=f"T{trade}",
-                    symbol=symbol,
-                    side=side,
-                    price=price,
-                    quantity=half,
-                )
-            )
+            cycle.append(_fill(ts + 4, cid, f"T{trade}", symbol, side, price, half))
         else:
             cycle.append(
                 CancelOrder(
@@ -105,3 +83,18 @@ def mixed_inputs(count: int, start_ns: int = 1_767_225_600_000_000_000) -> Itera
             cycle.append(VenueOrderCanceled(ts_recv=ts + 5, account_id="acct", client_order_id=cid))
         yield from cycle[: count - emitted]
         emitted += len(cycle)
+
+
+def _fill(
+    ts: int, cid: str, trade_id: str, symbol: str, side: OrderSide, price: Decimal, quantity: Decimal
+) -> VenueFill:
+    return VenueFill(
+        ts_recv=ts,
+        account_id="acct",
+        client_order_id=cid,
+        trade_id=trade_id,
+        symbol=symbol,
+        side=side,
+        price=price,
+        quantity=quantity,
+    )

@@ -181,7 +181,9 @@ class Daemon:
         return venue_seqs
 
     async def _start_http(self) -> None:
-        self._http = web.AppRunner(build_app(self), access_log=None)
+        self._http = web.AppRunner(
+            build_app(self), access_log=None, shutdown_timeout=self.config.daemon.shutdown_grace_s
+        )
         await self._http.setup()
         await web.TCPSite(self._http, self.config.http.host, self.config.http.port).start()
 

@@ -8,7 +8,7 @@ as strings). Listings page by id: ``cursor`` is the last id of the previous page
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Context, Decimal
 from enum import StrEnum
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -36,6 +36,7 @@ __all__ = [
     "BalanceView",
     "DirtyView",
     "FillView",
+    "ListingQuery",
     "MarketView",
     "ModeChangeView",
     "OrderView",
@@ -53,6 +54,7 @@ __all__ = [
     "dirty_view",
     "fill_view",
     "fills",
+    "filters",
     "mark_price",
     "market_view",
     "markets",
@@ -68,6 +70,7 @@ __all__ = [
 
 T = TypeVar("T")
 V = TypeVar("V")
+Item = TypeVar("Item", Order, Fill, Position)
 Scope = Literal["open", "history", "all"]
 """Which items a listing covers: working/open ones, finished ones, or both."""
 
@@ -81,6 +84,21 @@ class PositionSide(StrEnum):
     LONG = "LONG"
     SHORT = "SHORT"
     FLAT = "FLAT"
+
+
+class ListingQuery(Protocol):
+    """What a listing request carries besides its account and strategy (the HTTP and ZeroMQ queries do)."""
+
+    @property
+    def symbol(self) -> str | None: ...
+    @property
+    def since(self) -> int | None: ...
+    @property
+    def cursor(self) -> int | None: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def newest_first(self) -> bool: ...
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):
@@ -560,27 +578,18 @@ def orders(
     newest_first: bool = False,
 ) -> Page[OrderView]:
     """Orders matching every given filter, by order id; ``since`` keeps those updated at or after it (ns)."""
-    if scope == "open":
-        ids = sorted(
-            (
-                oid
-                for (acct, sym), oids in state.open_orders.items()
-                if _key_matches(acct, sym, account, symbol)
-                for oid in oids
-            ),
-            reverse=newest_first,
-        )
-        candidates: Iterable[Order] = (state.orders[oid] for oid in _after(ids, cursor, newest_first))
-    else:
-        candidates = _by_id(state.orders, state.next_order_id, cursor, newest_first)
+    open_ids = (
+        oid
+        for (acct, sym), oids in state.open_orders.items()
+        if _key_matches(acct, sym, account, symbol)
+        for oid in oids
+    )
+    candidates = _scoped(scope, open_ids, state.orders, state.next_order_id, cursor, newest_first)
     wanted = set(statuses) if statuses else None
     matches = (
         (order.order_id, order)
-        for order in candidates
-        if (account is None or order.account_id == account)
-        and (strategy is None or order.strategy_id == strategy)
-        and (symbol is None or order.symbol == symbol)
-        and (wanted is None or order.status in wanted)
+        for order in _owned(candidates, account, strategy, symbol)
+        if (wanted is None or order.status in wanted)
         and (scope != "history" or order.status not in WORKING)
         and (since is None or order.ts_recv >= since)
     )
@@ -600,14 +609,11 @@ def fills(
     newest_first: bool = False,
 ) -> Page[FillView]:
     """Fills matching every given filter, by fill id; ``since`` keeps those received at or after it (ns)."""
+    candidates = _by_id(state.fills, state.next_fill_id, cursor, newest_first)
     matches = (
         (fill.fill_id, fill)
-        for fill in _by_id(state.fills, state.next_fill_id, cursor, newest_first)
-        if (account is None or fill.account_id == account)
-        and (strategy is None or fill.strategy_id == strategy)
-        and (symbol is None or fill.symbol == symbol)
-        and (order_id is None or fill.order_id == order_id)
-        and (since is None or fill.ts_recv >= since)
+        for fill in _owned(candidates, account, strategy, symbol)
+        if (order_id is None or fill.order_id == order_id) and (since is None or fill.ts_recv >= since)
     )
     return _page(matches, limit, fill_view)
 
@@ -625,21 +631,27 @@ def positions(
     newest_first: bool = False,
 ) -> Page[PositionView]:
     """Positions matching every given filter, by position id; ``since`` keeps those updated at or after it."""
-    if scope == "open":
-        ids = sorted((p.position_id for p in _open_positions(state, account, symbol)), reverse=newest_first)
-        candidates: Iterable[Position] = (state.positions[pid] for pid in _after(ids, cursor, newest_first))
-    else:
-        candidates = _by_id(state.positions, state.next_position_id, cursor, newest_first)
+    open_ids = (p.position_id for p in _open_positions(state, account, symbol))
+    candidates = _scoped(scope, open_ids, state.positions, state.next_position_id, cursor, newest_first)
     matches = (
         (position.position_id, position)
-        for position in candidates
-        if (account is None or position.account_id == account)
-        and (strategy is None or position.strategy_id == strategy)
-        and (symbol is None or position.symbol == symbol)
-        and (scope != "history" or not position.is_open)
-        and (since is None or position.ts_updated >= since)
+        for position in _owned(candidates, account, strategy, symbol)
+        if (scope != "history" or not position.is_open) and (since is None or position.ts_updated >= since)
     )
     return _page(matches, limit, lambda position: position_view(state, position))
+
+
+def filters(query: ListingQuery, account: str | None, strategy: str | None) -> dict[str, Any]:
+    """The keyword filters ``orders``, ``fills`` and ``positions`` all take, from a listing request."""
+    return {
+        "account": account,
+        "strategy": strategy,
+        "symbol": query.symbol,
+        "since": query.since,
+        "cursor": query.cursor,
+        "limit": query.limit,
+        "newest_first": query.newest_first,
+    }
 
 
 def markets(state: OmsState, account: str) -> list[MarketView]:
@@ -695,6 +707,26 @@ def _open_positions(state: OmsState, account: str | None, symbol: str | None) ->
         if _key_matches(acct, sym, account, symbol):
             for pid in pids:
                 yield state.positions[pid]
+
+
+def _owned(items: Iterable[Item], account: str | None, strategy: str | None, symbol: str | None) -> Iterator[Item]:
+    """The items of ``account``, ``strategy`` and ``symbol`` (each None: any)."""
+    return (
+        item
+        for item in items
+        if (account is None or item.account_id == account)
+        and (strategy is None or item.strategy_id == strategy)
+        and (symbol is None or item.symbol == symbol)
+    )
+
+
+def _scoped(
+    scope: Scope, open_ids: Iterable[int], table: Mapping[int, T], next_id: int, cursor: int | None, newest_first: bool
+) -> Iterator[T]:
+    """Candidates of a listing in id order: the open items (``open_ids``) for the open scope, else every item."""
+    if scope == "open":
+        return (table[i] for i in _after(sorted(open_ids, reverse=newest_first), cursor, newest_first))
+    return _by_id(table, next_id, cursor, newest_first)
 
 
 def _after(ids: list[int], cursor: int | None, newest_first: bool) -> list[int]:

@@ -32,6 +32,7 @@ orders do not deplete it (we are a small participant; the next order sees the sa
 from bisect import insort
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+from typing import Any, TypeVar
 
 from oms_daemon.core.config import AccountConfig, Instrument
 from oms_daemon.core.enums import AccountKind, OrderSide, OrderStatus, OrderType, TimeInForce
@@ -83,6 +84,7 @@ _REJECTED = OrderStatus.REJECTED
 _OPEN = (_NEW, _PARTIAL)
 _TERMINAL_ON_RESTORE = (_FILLED, _CANCELED, _EXPIRED, _REPLACED, _REJECTED)
 
+E = TypeVar("E", bound=VenueEvent)
 Level = tuple[Decimal, Decimal, Decimal | None]
 """(book price, taker price after slippage, size or None for unlimited)."""
 
@@ -228,7 +230,7 @@ class PaperExchange:
     def submit(self, order: Order, now_ns: int) -> list[VenueEvent]:
         """Accept or reject ``order``, then execute what is marketable; returns the events."""
         events: list[VenueEvent] = self._roll(now_ns) if now_ns >= self._next_roll else []
-        account = self._accounts.get(order.account_id) or self._account(order.account_id)
+        account = self._account(order.account_id)
         cid = order.client_order_id
         known = self._orders.get(cid)
         if known is not None:
@@ -258,22 +260,9 @@ class PaperExchange:
             return self._reject(events, account, cid, "insufficient_funds", self._funds_message(rec, qty), now_ns)
         rec.venue_order_id = self._next_venue_id()
         rec.day = now_ns // _DAY_NS
-        self._remember(rec)
-        self._open[cid] = rec
-        self._by_venue_id[rec.venue_order_id] = rec
-        if order.time_in_force == _DAY:
-            self._day_open[cid] = rec
-        self._lock(rec, qty)
-        account.seq += 1
+        self._work(rec, qty)
         events.append(
-            VenueOrderAccepted(
-                ts_recv=now_ns,
-                account_id=account.account_id,
-                ts_event=now_ns,
-                venue_seq=account.seq,
-                client_order_id=cid,
-                venue_order_id=rec.venue_order_id,
-            )
+            _event(VenueOrderAccepted, account, now_ns, client_order_id=cid, venue_order_id=rec.venue_order_id)
         )
         self._place(rec, now_ns, events)
         return events
@@ -281,20 +270,13 @@ class PaperExchange:
     def cancel(self, order: Order, now_ns: int) -> list[VenueEvent]:
         """Cancel a working order (by client order id, else venue order id)."""
         events: list[VenueEvent] = self._roll(now_ns) if now_ns >= self._next_roll else []
-        account = self._accounts.get(order.account_id) or self._account(order.account_id)
+        account = self._account(order.account_id)
         rec = self._find(order)
         reason = self._not_open(rec, account)
         if reason is not None or rec is None:
-            account.seq += 1
+            reason = reason or "order_not_found"
             events.append(
-                VenueCancelRejected(
-                    ts_recv=now_ns,
-                    account_id=account.account_id,
-                    ts_event=now_ns,
-                    venue_seq=account.seq,
-                    client_order_id=order.client_order_id,
-                    reason=reason or "order_not_found",
-                )
+                _event(VenueCancelRejected, account, now_ns, client_order_id=order.client_order_id, reason=reason)
             )
             return events
         self._close(rec, _CANCELED, now_ns, events)
@@ -303,49 +285,39 @@ class PaperExchange:
     def modify(self, order: Order, replacement: Order, now_ns: int) -> list[VenueEvent]:
         """Replace a working order by ``replacement`` (new client order id; fills so far carry over)."""
         events: list[VenueEvent] = self._roll(now_ns) if now_ns >= self._next_roll else []
-        account = self._accounts.get(order.account_id) or self._account(order.account_id)
+        account = self._account(order.account_id)
         rec = self._find(order)
         new_cid = replacement.client_order_id
         new: _Rec | None = None
         reason = self._not_open(rec, account)
         if rec is not None and reason is None:
             new, reason = self._replacement(rec, replacement)
+        orig_cid = order.client_order_id
         if rec is None or new is None:
-            account.seq += 1
-            events.append(
-                VenueReplaceRejected(
-                    ts_recv=now_ns,
-                    account_id=account.account_id,
-                    ts_event=now_ns,
-                    venue_seq=account.seq,
-                    client_order_id=new_cid,
-                    orig_client_order_id=order.client_order_id,
-                    reason=reason or "order_not_found",
-                )
+            refusal = _event(
+                VenueReplaceRejected,
+                account,
+                now_ns,
+                client_order_id=new_cid,
+                orig_client_order_id=orig_cid,
+                reason=reason or "order_not_found",
             )
+            events.append(refusal)
             return events
         self._unrest(rec)
         self._unlock(rec, rec.order.quantity - rec.filled)
         self._finish(rec, _REPLACED)
         new.venue_order_id = self._next_venue_id()
-        self._remember(new)
-        self._open[new_cid] = new
-        self._by_venue_id[new.venue_order_id] = new
-        if replacement.time_in_force == _DAY:
-            self._day_open[new_cid] = new
-        self._lock(new, replacement.quantity - new.filled)
-        account.seq += 1
-        events.append(
-            VenueOrderReplaced(
-                ts_recv=now_ns,
-                account_id=account.account_id,
-                ts_event=now_ns,
-                venue_seq=account.seq,
-                client_order_id=new_cid,
-                orig_client_order_id=order.client_order_id,
-                venue_order_id=new.venue_order_id,
-            )
+        self._work(new, replacement.quantity - new.filled)
+        replaced = _event(
+            VenueOrderReplaced,
+            account,
+            now_ns,
+            client_order_id=new_cid,
+            orig_client_order_id=orig_cid,
+            venue_order_id=new.venue_order_id,
         )
+        events.append(replaced)
         self._place(new, now_ns, events)
         return events
 
@@ -379,7 +351,7 @@ class PaperExchange:
 
     def query(self, account_id: str, client_order_id: str, now_ns: int) -> VenueOrderStatus:
         """Status of an order by client order id (status None when the venue does not know it)."""
-        account = self._accounts.get(account_id) or self._account(account_id)
+        account = self._account(account_id)
         rec = self._orders.get(client_order_id)
         if rec is not None and rec.account is not account:
             rec = None
@@ -414,21 +386,14 @@ class PaperExchange:
         book.bid, book.ask, book.bid_size, book.ask_size, book.last = bid, ask, bid_size, ask_size, last
         book.buy_levels = self._levels(ask, ask_size, book.tick, up=True)
         book.sell_levels = self._levels(bid, bid_size, book.tick, up=False)
-        if book.bids and ask is not None and book.buy_levels:
-            for rec in [r for r in book.bids if r.order.price >= ask]:  # type: ignore[operator]
-                self._fill_resting(rec, book.buy_levels, now_ns, events)
-        if book.asks and bid is not None and book.sell_levels:
-            for rec in [r for r in book.asks if r.order.price <= bid]:  # type: ignore[operator]
-                self._fill_resting(rec, book.sell_levels, now_ns, events)
-        if book.buy_stops:
-            trigger = last if last is not None else ask
+        for resting, levels, touch in ((book.bids, book.buy_levels, ask), (book.asks, book.sell_levels, bid)):
+            if resting and touch is not None and levels:
+                for rec in [r for r in resting if _through(touch, r.order.price, up=not r.buy)]:  # type: ignore[arg-type]
+                    self._fill_resting(rec, levels, now_ns, events)
+        for stops, buy in ((book.buy_stops, True), (book.sell_stops, False)):
+            trigger = _stop_trigger(book, buy) if stops else None
             if trigger is not None:
-                for rec in [r for r in book.buy_stops if r.order.stop_price <= trigger]:  # type: ignore[operator]
-                    self._trigger(rec, now_ns, events)
-        if book.sell_stops:
-            trigger = last if last is not None else bid
-            if trigger is not None:
-                for rec in [r for r in book.sell_stops if r.order.stop_price >= trigger]:  # type: ignore[operator]
+                for rec in [r for r in stops if _through(trigger, r.order.stop_price, up=buy)]:  # type: ignore[arg-type]
                     self._trigger(rec, now_ns, events)
         return events
 
@@ -436,7 +401,7 @@ class PaperExchange:
 
     def open_orders(self, account_id: str, now_ns: int) -> OpenOrdersSnapshot:
         """Every working order of the account, in acceptance order."""
-        account = self._accounts.get(account_id) or self._account(account_id)
+        account = self._account(account_id)
         reports = tuple(
             VenueOrderReport(
                 client_order_id=rec.order.client_order_id,
@@ -459,7 +424,7 @@ class PaperExchange:
 
     def positions(self, account_id: str, now_ns: int) -> PositionsSnapshot:
         """Net position per symbol from this venue's own fill sums (flat symbols omitted)."""
-        account = self._accounts.get(account_id) or self._account(account_id)
+        account = self._account(account_id)
         positions = tuple(
             VenuePosition(symbol=symbol, quantity=qty, avg_price=avg)
             for symbol, (qty, avg) in sorted(account.positions.items())
@@ -471,7 +436,7 @@ class PaperExchange:
 
     def balances(self, account_id: str, now_ns: int) -> BalancesSnapshot:
         """Every currency balance of the account; ``free`` is net of locks (and margin in use)."""
-        account = self._accounts.get(account_id) or self._account(account_id)
+        account = self._account(account_id)
         balances = tuple(
             VenueBalance(currency=ccy, total=total, free=self._free(account, ccy))
             for ccy, total in sorted(account.balances.items())
@@ -521,7 +486,7 @@ class PaperExchange:
         for account_id in sorted(set(self._initial) | set(seqs)):
             self._account(account_id).seq = seqs.get(account_id, 0)
         for fill in fills:
-            account = self._accounts.get(fill.account_id) or self._account(fill.account_id)
+            account = self._account(fill.account_id)
             book = self._books.get(fill.symbol)
             multiplier = book.multiplier if book else ONE
             self._book_position(account, fill.symbol, fill.side == _BUY, fill.price, fill.quantity, multiplier)
@@ -557,19 +522,14 @@ class PaperExchange:
                 or order.client_order_id in self._orders
             ):
                 continue
-            account = self._accounts.get(order.account_id) or self._account(order.account_id)
+            account = self._account(order.account_id)
             rec = _Rec(order, order.venue_order_id, account, book, order.side == _BUY)
             rec.filled = order.filled_qty
             rec.status = _PARTIAL if rec.filled else _NEW
             rec.triggered = order.order_type == _STOP_LIMIT and rec.filled > 0
             rec.day = order.ts_created // _DAY_NS
             self._set_lock(rec, order.leaves_qty)
-            self._remember(rec)
-            self._open[order.client_order_id] = rec
-            self._by_venue_id[rec.venue_order_id] = rec
-            if order.time_in_force == _DAY:
-                self._day_open[order.client_order_id] = rec
-            self._lock(rec, order.leaves_qty)
+            self._work(rec, order.leaves_qty)
             self._rest(rec)
 
     # --- execution ------------------------------------------------------------------------------------
@@ -600,17 +560,7 @@ class PaperExchange:
             return
         rec = _Rec(order, self._next_venue_id(), account, book, buy)
         self._remember(rec)
-        account.seq += 1
-        events.append(
-            VenueOrderAccepted(
-                ts_recv=now,
-                account_id=account.account_id,
-                ts_event=now,
-                venue_seq=account.seq,
-                client_order_id=cid,
-                venue_order_id=rec.venue_order_id,
-            )
-        )
+        events.append(_event(VenueOrderAccepted, account, now, client_order_id=cid, venue_order_id=rec.venue_order_id))
         for price, q in takes:
             self._fill(rec, price, q, now, events)
         if taken < qty:
@@ -624,16 +574,10 @@ class PaperExchange:
         if otype == _LIMIT or rec.triggered:
             self._take_limit(rec, now, events)
             return
-        book = rec.book
         stop = rec.order.stop_price
         assert stop is not None
-        if rec.buy:
-            trigger = book.last if book.last is not None else book.ask
-            reached = trigger is not None and trigger >= stop
-        else:
-            trigger = book.last if book.last is not None else book.bid
-            reached = trigger is not None and trigger <= stop
-        if reached:
+        trigger = _stop_trigger(rec.book, rec.buy)
+        if trigger is not None and _through(trigger, stop, rec.buy):
             self._trigger(rec, now, events, resting=False)
         else:
             self._rest(rec)
@@ -723,12 +667,10 @@ class PaperExchange:
         if rec.status is _NEW and rec.filled < rec.order.quantity:
             rec.status = _PARTIAL
         self._trade_seq += 1
-        account.seq += 1
-        fill = VenueFill(
-            ts_recv=now,
-            account_id=account.account_id,
-            ts_event=now,
-            venue_seq=account.seq,
+        fill = _event(
+            VenueFill,
+            account,
+            now,
             client_order_id=rec.order.client_order_id,
             trade_id=f"P-{self._trade_seq}",
             symbol=book.symbol,
@@ -780,19 +722,9 @@ class PaperExchange:
         if rec.lock_unit:
             self._unlock(rec, rec.order.quantity - rec.filled)
         self._finish(rec, status)
-        account = rec.account
-        account.seq += 1
-        event_type = VenueOrderExpired if status is _EXPIRED else VenueOrderCanceled
-        events.append(
-            event_type(
-                ts_recv=now,
-                account_id=account.account_id,
-                ts_event=now,
-                venue_seq=account.seq,
-                client_order_id=rec.order.client_order_id,
-                venue_order_id=rec.venue_order_id,
-            )
-        )
+        kind = VenueOrderExpired if status is _EXPIRED else VenueOrderCanceled
+        cid = rec.order.client_order_id
+        events.append(_event(kind, rec.account, now, client_order_id=cid, venue_order_id=rec.venue_order_id))
 
     def _finish(self, rec: _Rec, status: OrderStatus) -> None:
         rec.status = status
@@ -811,6 +743,16 @@ class PaperExchange:
 
     def _remember(self, rec: _Rec) -> None:
         self._orders[rec.order.client_order_id] = rec
+
+    def _work(self, rec: _Rec, qty: Decimal) -> None:
+        """Make an accepted (replacing, or restored) order a working one and lock what ``qty`` of it may need."""
+        cid = rec.order.client_order_id
+        self._remember(rec)
+        self._open[cid] = rec
+        self._by_venue_id[rec.venue_order_id] = rec
+        if rec.order.time_in_force == _DAY:
+            self._day_open[cid] = rec
+        self._lock(rec, qty)
 
     def _rest(self, rec: _Rec) -> None:
         book = rec.book
@@ -868,8 +810,11 @@ class PaperExchange:
     # --- funds -------------------------------------------------------------------------------------
 
     def _account(self, account_id: str) -> _Account:
-        account = _Account(account_id, account_id in self._margin, self._initial.get(account_id, {}))
-        self._accounts[account_id] = account
+        """The account's venue state, opened with its initial balances on first use."""
+        account = self._accounts.get(account_id)
+        if account is None:
+            account = _Account(account_id, account_id in self._margin, self._initial.get(account_id, {}))
+            self._accounts[account_id] = account
         return account
 
     def _set_lock(self, rec: _Rec, qty: Decimal) -> None:
@@ -967,37 +912,17 @@ class PaperExchange:
     def _reject(
         self, events: list[VenueEvent], account: _Account, cid: str, reason: str, message: str, now: int
     ) -> list[VenueEvent]:
-        account.seq += 1
-        events.append(
-            VenueOrderRejected(
-                ts_recv=now,
-                account_id=account.account_id,
-                ts_event=now,
-                venue_seq=account.seq,
-                client_order_id=cid,
-                reason=reason,
-                message=message,
-            )
-        )
+        events.append(_event(VenueOrderRejected, account, now, client_order_id=cid, reason=reason, message=message))
         return events
 
     @staticmethod
     def _status_event(account: _Account, cid: str, rec: _Rec | None, now: int) -> VenueOrderStatus:
-        account.seq += 1
         if rec is None:
-            return VenueOrderStatus(
-                ts_recv=now,
-                account_id=account.account_id,
-                ts_event=now,
-                venue_seq=account.seq,
-                client_order_id=cid,
-                status=None,
-            )
-        return VenueOrderStatus(
-            ts_recv=now,
-            account_id=account.account_id,
-            ts_event=now,
-            venue_seq=account.seq,
+            return _event(VenueOrderStatus, account, now, client_order_id=cid, status=None)
+        return _event(
+            VenueOrderStatus,
+            account,
+            now,
             client_order_id=cid,
             status=rec.status,
             venue_order_id=rec.venue_order_id,
@@ -1022,6 +947,24 @@ class PaperExchange:
             if size is None:
                 break
         return levels
+
+
+def _event(kind: type[E], account: _Account, now: int, **fields: Any) -> E:
+    """The account's next venue event (its ``venue_seq`` moves on by one), stamped ``now``."""
+    account.seq += 1
+    return kind(ts_recv=now, account_id=account.account_id, ts_event=now, venue_seq=account.seq, **fields)
+
+
+def _stop_trigger(book: _Book, buy: bool) -> Decimal | None:
+    """The price a stop is checked against: the last trade, else the touch a buy (sell) would take."""
+    if book.last is not None:
+        return book.last
+    return book.ask if buy else book.bid
+
+
+def _through(market: Decimal, price: Decimal, up: bool) -> bool:
+    """Whether ``market`` is at or beyond ``price`` going up (a buy stop reached, a sell limit crossed), else down."""
+    return market >= price if up else market <= price
 
 
 def _walk(

@@ -153,6 +153,18 @@ class VenueContract:
         )
         return accepted[0]
 
+    async def fill(self, venue: VenueAdapter, inbox: RecordingInbox, order: Order) -> None:
+        """Submit ``order`` (one that fills at market) and wait until all of it has filled."""
+        await venue.submit(order)
+        cid = order.client_order_id
+        await inbox.eventually(lambda: self.filled(inbox, cid) >= order.quantity, what=f"{cid} filled")
+
+    async def cancel(self, venue: VenueAdapter, inbox: RecordingInbox, order: Order) -> None:
+        """Cancel ``order`` and wait until the venue says it is canceled."""
+        await venue.cancel(order)
+        cid = order.client_order_id
+        await inbox.eventually(lambda: inbox.of(VenueOrderCanceled, client_order_id=cid), what=f"{cid} canceled")
+
     # --- submit and fill --------------------------------------------------------------------------
 
     async def test_adapter_implements_the_venue_protocol(self, venue: VenueAdapter) -> None:
@@ -229,11 +241,9 @@ class VenueContract:
             order.price,
         )
         assert report.filled_qty == 0 and report.status in _OPEN_STATUSES
-        # when it is canceled
-        await venue.cancel(order)
-        # then the venue says so and it leaves the open orders
+        # when it is canceled / then the venue says so and it leaves the open orders
+        await self.cancel(venue, inbox, order)
         cid = order.client_order_id
-        await inbox.eventually(lambda: inbox.of(VenueOrderCanceled, client_order_id=cid), what=f"{cid} canceled")
         after = await venue.open_orders(account_id)
         assert cid not in {o.client_order_id for o in after.orders}
         assert not inbox.of(VenueFill, client_order_id=cid)
@@ -248,17 +258,14 @@ class VenueContract:
         account_id: str,
     ) -> None:
         # given a market buy has filled (so there is something to sell)
-        buy = make_order(OrderSide.BUY, order_quantity)
-        await venue.submit(buy)
-        await inbox.eventually(lambda: self.filled(inbox, buy.client_order_id) >= order_quantity, what="buy filled")
+        await self.fill(venue, inbox, make_order(OrderSide.BUY, order_quantity))
         # when a sell limit far above the market is placed
         sell = make_order(OrderSide.SELL, order_quantity, OrderType.LIMIT, price=resting_price(OrderSide.SELL))
         await self.rest(venue, inbox, sell)
         # then it rests unfilled until canceled
         snapshot = await venue.open_orders(account_id)
         assert sell.client_order_id in {o.client_order_id for o in snapshot.orders}
-        await venue.cancel(sell)
-        await inbox.eventually(lambda: inbox.of(VenueOrderCanceled, client_order_id=sell.client_order_id))
+        await self.cancel(venue, inbox, sell)
         assert not inbox.of(VenueFill, client_order_id=sell.client_order_id)
 
     async def test_cancel_of_an_unknown_order_is_rejected(
@@ -300,8 +307,7 @@ class VenueContract:
         assert listed[replacement.client_order_id].quantity == order_quantity * 2
         assert listed[replacement.client_order_id].price == replacement.price
         # and the replacement cancels like any order
-        await venue.cancel(replacement)
-        await inbox.eventually(lambda: inbox.of(VenueOrderCanceled, client_order_id=replacement.client_order_id))
+        await self.cancel(venue, inbox, replacement)
 
     # --- queries ----------------------------------------------------------------------------------
 
@@ -326,8 +332,7 @@ class VenueContract:
         )
         assert status.status in _OPEN_STATUSES
         assert status.venue_order_id in (None, accepted.venue_order_id)
-        await venue.cancel(order)
-        await inbox.eventually(lambda: inbox.of(VenueOrderCanceled, client_order_id=order.client_order_id))
+        await self.cancel(venue, inbox, order)
 
     async def test_query_of_a_filled_order_says_filled(
         self,
@@ -340,8 +345,7 @@ class VenueContract:
     ) -> None:
         # given a filled market order
         order = make_order(OrderSide.BUY, order_quantity)
-        await venue.submit(order)
-        await inbox.eventually(lambda: self.filled(inbox, order.client_order_id) >= order_quantity, what="filled")
+        await self.fill(venue, inbox, order)
         # when it is queried / then its status is FILLED
         await venue.query_order(account_id, order.client_order_id, instrument.symbol)
         (status,) = await inbox.eventually(lambda: inbox.of(VenueOrderStatus, client_order_id=order.client_order_id))
@@ -372,9 +376,7 @@ class VenueContract:
         positions_before = await venue.positions(account_id)
         balances_before = await venue.balances(account_id)
         # when a market buy fills
-        order = make_order(OrderSide.BUY, order_quantity)
-        await venue.submit(order)
-        await inbox.eventually(lambda: self.filled(inbox, order.client_order_id) >= order_quantity, what="filled")
+        await self.fill(venue, inbox, make_order(OrderSide.BUY, order_quantity))
         # then the position grows by the fill and the balances moved
         positions_after = await venue.positions(account_id)
         balances_after = await venue.balances(account_id)
@@ -404,8 +406,7 @@ class VenueContract:
         # given a market order filled after `since`
         since = inbox.now_ns()
         order = make_order(OrderSide.BUY, order_quantity)
-        await venue.submit(order)
-        await inbox.eventually(lambda: self.filled(inbox, order.client_order_id) >= order_quantity, what="filled")
+        await self.fill(venue, inbox, order)
         # when the venue is asked for fills since then
         fills = await venue.fills_since(account_id, since)
         # then they include every fill the inbox saw for the order, with the same ids and quantities

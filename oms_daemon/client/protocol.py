@@ -1,10 +1,11 @@
-"""What both Python clients share: typed replies, errors, argument conversion and reply decoding."""
+"""What both Python clients share: sockets, typed replies, errors, argument conversion and reply decoding."""
 
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
+import zmq
 
 from oms_daemon.core.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from oms_daemon.zmq_api.schema import Money, StreamMessage
@@ -16,6 +17,7 @@ __all__ = [
     "OmsTimeout",
     "Reply",
     "WireReply",
+    "connect",
     "decode_event",
     "decode_reply",
     "default_topics",
@@ -164,3 +166,28 @@ def default_topics(account: str, strategy: str) -> list[str]:
     if strategy:
         topics.insert(0, f"{account}/{strategy}/")
     return topics
+
+
+def connect(
+    request_endpoint: str,
+    events_endpoint: str | None,
+    topics: Sequence[str],
+    dealer_hwm: int | None = None,
+) -> tuple[zmq.Context, zmq.Socket, zmq.Socket | None]:
+    """A context, the DEALER for requests and (with an events endpoint) the SUB on ``topics``, connected."""
+    context = zmq.Context()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    if dealer_hwm is not None:
+        dealer.setsockopt(zmq.SNDHWM, dealer_hwm)
+        dealer.setsockopt(zmq.RCVHWM, dealer_hwm)
+    dealer.connect(request_endpoint)
+    sub: zmq.Socket | None = None
+    if events_endpoint is not None:
+        sub = context.socket(zmq.SUB)
+        sub.setsockopt(zmq.LINGER, 0)
+        sub.setsockopt(zmq.RCVHWM, 100_000)
+        for topic in topics:
+            sub.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        sub.connect(events_endpoint)
+    return context, dealer, sub

@@ -6,13 +6,14 @@ pass ``next_cursor`` back as ``cursor``.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import msgspec
 from aiohttp import web
 
 from oms_daemon import views
 from oms_daemon.core.enums import OrderStatus
+from oms_daemon.core.model import Fill, Order
 from oms_daemon.core.state import OmsState
 from oms_daemon.http_api.auth import Principal, principal_of
 from oms_daemon.http_api.brackets import LEG_PREFIX
@@ -23,7 +24,6 @@ from oms_daemon.http_api.schema import (
     Command,
     CommandResult,
     DealsQuery,
-    Listing,
     OrdersQuery,
     PositionsQuery,
     SendOrder,
@@ -67,34 +67,30 @@ def parse_statuses(text: str | None) -> list[OrderStatus] | None:
         ) from None
 
 
-def _lookup(
-    ids: list[int],
-    table: Mapping[int, T],
-    visible: Callable[[T], bool],
-    view: Callable[[T], V],
+def _by_ids(
+    request: web.Request,
+    table: Callable[[OmsState], Mapping[int, T]],
+    visible: Callable[[Principal, T], bool],
+    view: Callable[[OmsState, T], V],
     code: ErrorCode,
     noun: str,
-) -> Items[V]:
-    found = {i: table[i] for i in ids if i in table and visible(table[i])}
+) -> web.Response:
+    """The items of the ``{ids}`` path the API key may see, in the order asked; else ``code`` naming the missing."""
+    principal = principal_of(request)
+    state = services(request).state()
+    items = table(state)
+    ids = parse_ids(request)
+    found = {i: items[i] for i in ids if i in items and visible(principal, items[i])}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ApiError(
             404, code, f"no {noun} {', '.join(map(str, missing))} for this API key", details={"missing": missing}
         )
-    return Items(items=[view(found[i]) for i in ids])
+    return json_response(Items(items=[view(state, found[i]) for i in ids]))
 
 
-def _filters(query: Listing, account: str, strategy: str | None) -> dict[str, Any]:
-    """The view filters every listing shares."""
-    return {
-        "account": account,
-        "strategy": strategy,
-        "symbol": query.symbol,
-        "since": query.since,
-        "cursor": query.cursor,
-        "limit": query.limit,
-        "newest_first": query.newest_first,
-    }
+def _strategy_sees(principal: Principal, item: Order | Fill) -> bool:
+    return principal.sees(item.account_id, item.strategy_id)
 
 
 def order_views(state: OmsState, ids: list[int]) -> list[OrderView]:
@@ -146,23 +142,20 @@ async def post_command(request: web.Request) -> web.Response:
 
 async def get_orders_by_id(request: web.Request) -> web.Response:
     """Orders by id, open or finished."""
-    principal = principal_of(request)
-    state = services(request).state()
-    result = _lookup(
-        parse_ids(request),
-        state.orders,
-        lambda o: principal.sees(o.account_id, o.strategy_id),
-        views.order_view,
+    return _by_ids(
+        request,
+        lambda s: s.orders,
+        _strategy_sees,
+        lambda _, o: views.order_view(o),
         ErrorCode.ORDER_NOT_FOUND,
         "order",
     )
-    return json_response(result)
 
 
 def _orders(request: web.Request, scope: Scope) -> web.Response:
     principal = principal_of(request)
     query = decode_query(request, OrdersQuery)
-    filters = _filters(query, principal.account(query.account), principal.strategy_filter(query.strategy))
+    filters = views.filters(query, principal.account(query.account), principal.strategy_filter(query.strategy))
     page = views.orders(services(request).state(), statuses=parse_statuses(query.status), scope=scope, **filters)
     return json_response(page)
 
@@ -182,24 +175,16 @@ async def get_order_history(request: web.Request) -> web.Response:
 
 async def get_deals_by_id(request: web.Request) -> web.Response:
     """Deals (fills) by id."""
-    principal = principal_of(request)
-    state = services(request).state()
-    result = _lookup(
-        parse_ids(request),
-        state.fills,
-        lambda f: principal.sees(f.account_id, f.strategy_id),
-        views.fill_view,
-        ErrorCode.DEAL_NOT_FOUND,
-        "deal",
+    return _by_ids(
+        request, lambda s: s.fills, _strategy_sees, lambda _, f: views.fill_view(f), ErrorCode.DEAL_NOT_FOUND, "deal"
     )
-    return json_response(result)
 
 
 async def get_deals(request: web.Request) -> web.Response:
     """Deals (fills) matching the filters."""
     principal = principal_of(request)
     query = decode_query(request, DealsQuery)
-    filters = _filters(query, principal.account(query.account), principal.strategy_filter(query.strategy))
+    filters = views.filters(query, principal.account(query.account), principal.strategy_filter(query.strategy))
     return json_response(views.fills(services(request).state(), order_id=query.order_id, **filters))
 
 
@@ -208,17 +193,14 @@ async def get_deals(request: web.Request) -> web.Response:
 
 async def get_positions_by_id(request: web.Request) -> web.Response:
     """Positions by id, open or closed (positions belong to the account: any strategy of it may see them)."""
-    principal = principal_of(request)
-    state = services(request).state()
-    result = _lookup(
-        parse_ids(request),
-        state.positions,
-        lambda p: principal.sees(p.account_id, None),
-        lambda p: views.position_view(state, p),
+    return _by_ids(
+        request,
+        lambda s: s.positions,
+        lambda principal, p: principal.sees(p.account_id, None),
+        views.position_view,
         ErrorCode.POSITION_NOT_FOUND,
         "position",
     )
-    return json_response(result)
 
 
 def _positions(request: web.Request, scope: Scope) -> web.Response:
@@ -227,7 +209,7 @@ def _positions(request: web.Request, scope: Scope) -> web.Response:
     strategy = query.strategy
     if strategy is not None:
         principal.strategy(strategy)
-    filters = _filters(query, principal.account(query.account), strategy)
+    filters = views.filters(query, principal.account(query.account), strategy)
     return json_response(views.positions(services(request).state(), scope=scope, **filters))
 
 

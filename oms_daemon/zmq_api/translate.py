@@ -6,7 +6,7 @@ with msgspec's error path in the message, so a client can see exactly which fiel
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -42,7 +42,9 @@ from oms_daemon.zmq_api.schema import (
     DeadLettersQuery,
     DropDeadLetterRequest,
     FillsQuery,
+    IntentRequest,
     KillRequest,
+    OperatorRequest,
     OrdersQuery,
     PositionsQuery,
     PreviewRequest,
@@ -61,6 +63,8 @@ __all__ = ["QUERIES", "Refused", "answer", "decode_request", "to_input"]
 QUERIES = (OrdersQuery, PositionsQuery, FillsQuery, AccountQuery, StatusQuery, DeadLettersQuery)
 """Request types answered directly from state, without the writer."""
 
+In = TypeVar("In", bound=Intent)
+C = TypeVar("C", bound=OperatorCommand)
 _decoder = msgspec.msgpack.Decoder(AnyRequest)
 _generic = msgspec.msgpack.Decoder()
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?")
@@ -148,7 +152,7 @@ def to_input(request: AnyRequest, request_id: str, ts_recv: int) -> Intent | Ope
     """The core input for an intent or operator request (not for queries)."""
     rid = request.id
     match request:
-        case SubmitRequest() | PreviewRequest():
+        case SubmitRequest() | PreviewRequest():  # the hot path: spelled out rather than through ``_intent``
             cls = SubmitOrder if isinstance(request, SubmitRequest) else PreviewOrder
             return cls(
                 ts_recv=ts_recv,
@@ -168,51 +172,32 @@ def to_input(request: AnyRequest, request_id: str, ts_recv: int) -> Intent | Ope
                 position_id=request.position_id,
             )
         case CancelRequest():
-            return CancelOrder(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                account_id=request.account,
-                strategy_id=request.strategy,
-                order_id=request.order_id,
-            )
+            return _intent(CancelOrder, request, request_id, ts_recv, order_id=request.order_id)
         case ReplaceRequest():
-            return ReplaceOrder(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                account_id=request.account,
-                strategy_id=request.strategy,
+            return _intent(
+                ReplaceOrder,
+                request,
+                request_id,
+                ts_recv,
                 order_id=request.order_id,
                 quantity=_money(request.quantity, "quantity", rid),
                 price=_money(request.price, "price", rid),
                 stop_price=_money(request.stop_price, "stop_price", rid),
             )
         case ClosePositionRequest():
-            return ClosePosition(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                account_id=request.account,
-                strategy_id=request.strategy,
+            return _intent(
+                ClosePosition,
+                request,
+                request_id,
+                ts_recv,
                 symbol=request.symbol,
                 quantity=_money(request.quantity, "quantity", rid),
                 position_id=request.position_id,
             )
         case CloseAllRequest():
-            return CloseAll(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                account_id=request.account,
-                strategy_id=request.strategy,
-                symbol=request.symbol,
-            )
+            return _intent(CloseAll, request, request_id, ts_recv, symbol=request.symbol)
         case SafeModeRequest():
-            return SetSafeMode(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                operator=request.operator,
-                account_id=request.account,
-                reason=request.reason,
-                enabled=request.enabled,
-            )
+            return _operator(SetSafeMode, request, request_id, ts_recv, enabled=request.enabled)
         case ArmRequest():
             if request.armed and not request.confirm:
                 raise Refused(
@@ -220,42 +205,35 @@ def to_input(request: AnyRequest, request_id: str, ts_recv: int) -> Intent | Ope
                     "arming lets orders reach the venue: send the request again with confirm=true",
                     rid,
                 )
-            return SetArmed(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                operator=request.operator,
-                account_id=request.account,
-                reason=request.reason,
-                armed=request.armed,
-            )
+            return _operator(SetArmed, request, request_id, ts_recv, armed=request.armed)
         case KillRequest():
-            return KillSwitch(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                operator=request.operator,
-                account_id=request.account,
-                reason=request.reason,
-                flatten=request.flatten,
-            )
+            return _operator(KillSwitch, request, request_id, ts_recv, flatten=request.flatten)
         case ReconcileRequest():
-            return RequestReconciliation(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                operator=request.operator,
-                account_id=request.account,
-                reason=request.reason,
-            )
-        case RedriveDeadLetterRequest() | DropDeadLetterRequest():
-            cls = RedriveDeadLetter if isinstance(request, RedriveDeadLetterRequest) else DropDeadLetter
-            return cls(
-                ts_recv=ts_recv,
-                request_id=request_id,
-                operator=request.operator,
-                account_id=request.account,
-                reason=request.reason,
-                entry_id=request.entry_id,
-            )
+            return _operator(RequestReconciliation, request, request_id, ts_recv)
+        case RedriveDeadLetterRequest():
+            return _operator(RedriveDeadLetter, request, request_id, ts_recv, entry_id=request.entry_id)
+        case DropDeadLetterRequest():
+            return _operator(DropDeadLetter, request, request_id, ts_recv, entry_id=request.entry_id)
     raise TypeError(f"{type(request).__name__} is a query, not an input")
+
+
+def _intent(cls: type[In], request: IntentRequest, request_id: str, ts_recv: int, **fields: Any) -> In:
+    """A strategy intent acting for the request's strategy on its account."""
+    return cls(
+        ts_recv=ts_recv, request_id=request_id, account_id=request.account, strategy_id=request.strategy, **fields
+    )
+
+
+def _operator(cls: type[C], request: OperatorRequest, request_id: str, ts_recv: int, **fields: Any) -> C:
+    """An operator command on the request's account (nil: every account), with who asked and why."""
+    return cls(
+        ts_recv=ts_recv,
+        request_id=request_id,
+        operator=request.operator,
+        account_id=request.account,
+        reason=request.reason,
+        **fields,
+    )
 
 
 def answer(state: OmsState, request: AnyRequest) -> Any:
@@ -265,42 +243,15 @@ def answer(state: OmsState, request: AnyRequest) -> Any:
     match request:
         case OrdersQuery():
             status = request.status
-            return views.orders(
-                state,
-                account=request.account,
-                strategy=request.strategy,
-                symbol=request.symbol,
-                statuses=None if status is None else [status] if isinstance(status, str) else status,
-                scope=request.scope,
-                since=request.since,
-                cursor=request.cursor,
-                limit=request.limit,
-                newest_first=request.newest_first,
-            )
+            statuses = None if status is None else [status] if isinstance(status, str) else status
+            filters = views.filters(request, request.account, request.strategy)
+            return views.orders(state, statuses=statuses, scope=request.scope, **filters)
         case PositionsQuery():
-            return views.positions(
-                state,
-                account=request.account,
-                strategy=request.strategy,
-                symbol=request.symbol,
-                scope=request.scope,
-                since=request.since,
-                cursor=request.cursor,
-                limit=request.limit,
-                newest_first=request.newest_first,
-            )
+            filters = views.filters(request, request.account, request.strategy)
+            return views.positions(state, scope=request.scope, **filters)
         case FillsQuery():
-            return views.fills(
-                state,
-                account=request.account,
-                strategy=request.strategy,
-                symbol=request.symbol,
-                order_id=request.order_id,
-                since=request.since,
-                cursor=request.cursor,
-                limit=request.limit,
-                newest_first=request.newest_first,
-            )
+            filters = views.filters(request, request.account, request.strategy)
+            return views.fills(state, order_id=request.order_id, **filters)
         case AccountQuery():
             return views.accounts(state, request.account)
         case StatusQuery():
