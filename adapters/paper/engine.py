@@ -130,8 +130,8 @@ class _Book:
         self.bid_size: Decimal | None = None
         self.ask_size: Decimal | None = None
         self.last: Decimal | None = None
-        self.buy_levels: list[Level] = []  # asks, best first: what a buyer takes
-        self.sell_levels: list[Level] = []  # bids, best first: what a seller takes
+        self.buy_levels: list[Level] | None = []  # asks, best first: what a buyer takes (None: not built yet)
+        self.sell_levels: list[Level] | None = []  # bids, best first: what a seller takes (None: not built yet)
         self.bids: list[_Rec] = []  # resting buy limits, best (highest) first
         self.asks: list[_Rec] = []  # resting sell limits, best (lowest) first
         self.buy_stops: list[_Rec] = []  # lowest stop first
@@ -364,8 +364,8 @@ class PaperExchange:
         book = self._books.get(symbol)
         if book is None:
             return (), ()
-        bids = tuple(BookLevel(price, size) for price, _, size in book.sell_levels if size is not None)
-        asks = tuple(BookLevel(price, size) for price, _, size in book.buy_levels if size is not None)
+        bids = tuple(BookLevel(price, size) for price, _, size in self._side(book, False) if size is not None)
+        asks = tuple(BookLevel(price, size) for price, _, size in self._side(book, True) if size is not None)
         return bids, asks
 
     def on_quote(
@@ -384,10 +384,10 @@ class PaperExchange:
         if book is None:
             return events
         book.bid, book.ask, book.bid_size, book.ask_size, book.last = bid, ask, bid_size, ask_size, last
-        book.buy_levels = self._levels(ask, ask_size, book.tick, up=True)
-        book.sell_levels = self._levels(bid, bid_size, book.tick, up=False)
-        for resting, levels, touch in ((book.bids, book.buy_levels, ask), (book.asks, book.sell_levels, bid)):
-            if resting and touch is not None and levels:
+        book.buy_levels = book.sell_levels = None  # built when an order first needs them
+        for resting, buy, touch in ((book.bids, True, ask), (book.asks, False, bid)):
+            levels = self._side(book, buy) if resting and touch is not None else None
+            if levels:
                 for rec in [r for r in resting if _through(touch, r.order.price, up=not r.buy)]:  # type: ignore[arg-type]
                     self._fill_resting(rec, levels, now_ns, events)
         for stops, buy in ((book.buy_stops, True), (book.sell_stops, False)):
@@ -537,7 +537,7 @@ class PaperExchange:
     def _market(self, order: Order, account: _Account, book: _Book, buy: bool, now: int, events: list) -> None:
         """The hot path: walk the book, check funds, accept and fill, cancel what the book lacks."""
         cid = order.client_order_id
-        levels = book.buy_levels if buy else book.sell_levels
+        levels = self._side(book, buy)
         if not levels:
             self._reject(events, account, cid, "no_market_data", f"no {'ask' if buy else 'bid'} for {book.symbol}", now)
             return
@@ -586,7 +586,7 @@ class PaperExchange:
         """Fill the marketable part of a limit order, then rest it or (IOC/FOK) cancel the rest."""
         book = rec.book
         leaves = rec.order.quantity - rec.filled
-        levels = book.buy_levels if rec.buy else book.sell_levels
+        levels = self._side(book, rec.buy)
         takes, taken, _ = _walk(levels, leaves, rec.order.price, rec.buy) if levels else ([], ZERO, ZERO)
         tif = rec.order.time_in_force
         if tif == _FOK and taken < leaves:
@@ -610,7 +610,7 @@ class PaperExchange:
             return
         book = rec.book
         leaves = rec.order.quantity - rec.filled
-        levels = book.buy_levels if rec.buy else book.sell_levels
+        levels = self._side(book, rec.buy)
         takes, taken, notional = _walk(levels, leaves, None, rec.buy) if levels else ([], ZERO, ZERO)
         if rec.order.time_in_force == _FOK and taken < leaves:
             takes, taken, notional = [], ZERO, ZERO
@@ -928,6 +928,16 @@ class PaperExchange:
             venue_order_id=rec.venue_order_id,
             filled_qty=rec.filled,
         )
+
+    def _side(self, book: _Book, buy: bool) -> list[Level]:
+        """The levels a buyer (asks) or seller (bids) takes from the last quote, built on first use."""
+        levels = book.buy_levels if buy else book.sell_levels
+        if levels is None:
+            if buy:
+                levels = book.buy_levels = self._levels(book.ask, book.ask_size, book.tick, up=True)
+            else:
+                levels = book.sell_levels = self._levels(book.bid, book.bid_size, book.tick, up=False)
+        return levels
 
     def _levels(self, touch: Decimal | None, size: Decimal | None, tick: Decimal | None, up: bool) -> list[Level]:
         """The simulated book on one side: the touch and deeper levels, with taker prices."""
