@@ -1,4 +1,4 @@
-"""docs/wire-format.md is enough to write a client: raw pyzmq and plain MessagePack maps, nothing of ours.
+"""The README's wire format is enough to write a client: raw pyzmq and plain MessagePack maps, nothing of ours.
 
 These tests use only what the document says (sockets, frames, keys, topics) and generic MessagePack,
 as a strategy written in another language would; the worked example's bytes are read from the document.
@@ -18,7 +18,7 @@ from oms_daemon.dead_letters import DeadLetterView
 from oms_daemon.zmq_api import REQUEST_TYPES, WireCode, schema
 from tests.zmq.harness import Daemon, RawSockets, eventually_sync
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "wire-format.md").read_text()
+DOC = (Path(__file__).resolve().parents[2] / "README.md").read_text().split("## Wire format (ZeroMQ)", 1)[1]
 pack = msgspec.msgpack.encode
 unpack = msgspec.msgpack.decode
 SIDE = {"side": "BUY", "quantity": "2.5", "order_type": "LIMIT", "price": "10.25", "time_in_force": "GTC"}
