@@ -32,6 +32,7 @@ from oms_daemon.core.events import (
     VenueCommand,
 )
 from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
+from oms_daemon.core.session import OPEN_OUTCOMES
 from oms_daemon.core.state import OmsState
 from oms_daemon.gateway import GatewayClosed
 from oms_daemon.http_api import build_app
@@ -46,12 +47,6 @@ __all__ = ["Daemon"]
 log = structlog.get_logger("omsd")
 
 BATCH = 512
-_RESOLVE_ON_START = (
-    OrderStatus.PENDING_NEW,
-    OrderStatus.PENDING_CANCEL,
-    OrderStatus.PENDING_REPLACE,
-    OrderStatus.UNKNOWN,
-)
 
 
 class Daemon:
@@ -296,7 +291,7 @@ class Daemon:
                         started = self._submitted_at.pop(order.client_order_id, None)
                         if started is not None:
                             self.metrics.observe_ack_latency(max(0, inp.ts_recv - started) / 1e9)
-                    if order.status not in _RESOLVE_ON_START and order.status != OrderStatus.NEW:
+                    if order.status not in OPEN_OUTCOMES and order.status != OrderStatus.NEW:
                         self._submitted_at.pop(order.client_order_id, None)
                 case AlertRaised(code=code, severity=severity):
                     self.metrics.observe_alert(code, str(severity))
