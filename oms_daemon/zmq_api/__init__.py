@@ -1,4 +1,7 @@
-"""The strategy API over ZeroMQ: requests on a ROUTER, the event stream on a PUB (the README's "Wire format" section is the contract)."""
+"""The strategy API over ZeroMQ: requests on a ROUTER, the event stream on an XPUB.
+
+The README's "Wire format" section is the contract.
+"""
 
 from oms_daemon.zmq_api.schema import REQUEST_TYPES, Reply, StreamMessage, WireCode
 from oms_daemon.zmq_api.server import DEFAULT_MAX_FRAME_BYTES, ZmqApi, ZmqApiStats
