@@ -173,6 +173,8 @@ class _AccountBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="venue")
     symbols: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
     armed_on_start: bool = False
+    lookup_grace_ms: NonNegInt = 10_000
+    """How long after a submit a venue's "no such order" stays inconclusive: its receive window plus a margin."""
 
     @property
     def venue(self) -> str:
@@ -190,11 +192,17 @@ class _AccountBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="venue")
             symbols=self.symbols,
             strategies=self.strategies,
             armed_on_start=self.armed_on_start,
+            lookup_grace_ms=self.lookup_grace_ms,
         )
 
 
 class PaperAccount(_AccountBase, frozen=True, kw_only=True, tag="paper"):
-    """An account at the simulated venue; its balances live in ``[paper].balances``."""
+    """An account at the simulated venue; its balances live in ``[paper].balances``.
+
+    The embedded venue lives and dies with the daemon: nothing can be in flight to it after a restart.
+    """
+
+    lookup_grace_ms: NonNegInt = 0
 
 
 class CcxtAccount(_AccountBase, frozen=True, kw_only=True, tag="ccxt"):

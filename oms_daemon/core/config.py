@@ -40,6 +40,9 @@ class AccountConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_de
     symbols: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
     armed_on_start: bool = False
+    lookup_grace_ms: int = 10_000
+    """For this long after a submit, "the venue does not know it" is not conclusive (a request may still be
+    in flight, as Binance's recvWindow allows): the order stays UNKNOWN and is looked up again."""
 
 
 class CoreConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
@@ -50,3 +53,5 @@ class CoreConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defau
     instruments: tuple[Instrument, ...] = ()
     risk: tuple[RiskRule, ...] = ()
     feeds: FeedLimits = FeedLimits()
+    requery_interval_ms: int = 1_000
+    """How often an UNKNOWN order is looked up again (on timer ticks)."""

@@ -197,7 +197,20 @@ def _unknown_order(inp: VenueEvent, client_order_id: str | None) -> list[Event]:
 
 
 def _on_timer(state: OmsState, inp: TimerTick) -> list[Event]:
-    return streams.stale_feeds(state, inp)
+    return streams.stale_feeds(state, inp) + _requery_unknown(state, inp.ts_recv)
+
+
+def _requery_unknown(state: OmsState, now: int) -> list[Event]:
+    """UNKNOWN orders not heard of for ``requery_interval_ms`` are looked up again."""
+    assert state.config is not None
+    interval = state.config.requery_interval_ms * 1_000_000
+    orders = state.orders
+    return [
+        QueryAtVenue(account_id=o.account_id, client_order_id=o.client_order_id, symbol=o.symbol)
+        for ids in state.open_orders.values()
+        for o in (orders[oid] for oid in sorted(ids))
+        if o.status == S.UNKNOWN and now - o.ts_recv >= interval
+    ]
 
 
 def _on_heartbeat(state: OmsState, inp: StreamHeartbeat) -> list[Event]:
@@ -586,7 +599,7 @@ def _on_accepted(state: OmsState, inp: VenueOrderAccepted) -> list[Event]:
     if order.status in _ACKABLE:
         _move(order, _NEW, inp, events, **changes)
         if order.status == _REJECTED:
-            events.append(_dirty(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
+            events.extend(_distrust(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
     elif changes:  # a late or repeated ack: keep the status, learn the venue id
         _move(order, order.status, inp, events, **changes)
     return events
@@ -612,8 +625,12 @@ def _restore_original(state: OmsState, replacement: Order, inp: VenueEvent, even
     _move(original, back, inp, events, replaced_by_id=None)
 
 
-def _dirty(account_id: str, symbol: str, reason: str) -> PositionsMarkedDirty:
-    return PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason)
+def _distrust(account_id: str, symbol: str, reason: str) -> list[Event]:
+    """The position can no longer be trusted: mark it dirty and reconcile with the venue now."""
+    return [
+        PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason),
+        SnapshotRequested(account_id=account_id, reason=reason),
+    ]
 
 
 def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
@@ -630,9 +647,17 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
                 account_id=inp.account_id,
                 symbol=inp.symbol,
             ),
-            _dirty(inp.account_id, inp.symbol, f"unbookable fill {inp.trade_id}"),
+            *(
+                _distrust(inp.account_id, inp.symbol, f"unbookable fill {inp.trade_id}")
+                if config is not None
+                else [
+                    PositionsMarkedDirty(
+                        account_id=inp.account_id, symbol=inp.symbol, dirty=True, reason="unknown account"
+                    )
+                ]
+            ),
         ]
-    order = _order_for(state, inp.client_order_id)
+    order = _order_for(state, inp.client_order_id) or _order_at_venue(state, inp.account_id, inp.venue_order_id)
     events: list[Event] = []
     if order is None:
         events.append(
@@ -664,7 +689,9 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         ts_event=inp.ts_event,
         ts_recv=inp.ts_recv,
     )
-    change = apply_fill(_position_for_fill(state, config, order), fill, state.next_position_id, instrument.multiplier)
+    change = apply_fill(
+        _position_for_fill(state, config, inp.symbol, order), fill, state.next_position_id, instrument.multiplier
+    )
     fill = _replace(fill, position_id=change.updated[0].position_id, realized_pnl=change.realized_pnl)
     if inp.reconciliation:
         fill = _replace(fill, reconciliation=True)
@@ -688,12 +715,18 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
     return events
 
 
-def _position_for_fill(state: OmsState, config: AccountConfig, order: Order | None) -> Position | None:
+def _order_at_venue(state: OmsState, account_id: str, venue_order_id: str | None) -> Order | None:
+    """The order a venue knows by ``venue_order_id`` (a fill from a trade history may carry no client id)."""
+    if venue_order_id is None:
+        return None
+    oid = state.order_by_venue_id.get((account_id, venue_order_id))
+    return state.orders.get(oid) if oid is not None else None
+
+
+def _position_for_fill(state: OmsState, config: AccountConfig, symbol: str, order: Order | None) -> Position | None:
     """The position a fill moves: the symbol's one position, or in hedging mode the order's ticket."""
-    opened = state.open_positions.get((config.account_id, order.symbol)) if order else None
+    opened = state.open_positions.get((config.account_id, symbol))
     if config.position_mode != _HEDGING:
-        if order is None:
-            return None
         return state.positions[opened[0]] if opened else None
     if not opened or order is None:
         return None
@@ -754,7 +787,7 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
                 amount=filled - order.quantity,
             )
         )
-        events.append(_dirty(order.account_id, order.symbol, f"overfill on order {order.order_id}"))
+        events.extend(_distrust(order.account_id, order.symbol, f"overfill on order {order.order_id}"))
 
 
 def _on_closed_by_venue(
@@ -848,12 +881,19 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
         return _unknown_order(inp, inp.client_order_id)
     events: list[Event] = []
     if inp.status is None:
+        grace = state.account_configs[order.account_id].lookup_grace_ms * 1_000_000
+        if order.status in (S.PENDING_NEW, S.UNKNOWN) and inp.ts_recv - order.ts_created < grace:
+            # the request may still reach the venue: not found yet is not conclusive
+            _move(order, S.UNKNOWN, inp, events, message="not found at the venue yet: looking again")
+            if order.status == S.UNKNOWN:  # no status change: still mark that we heard back
+                events.append(OrderUpdated(order=_replace(order, ts_recv=inp.ts_recv), previous_status=order.status))
+            return events
         if order.status in (S.PENDING_NEW, S.UNKNOWN):
             _move(order, S.REJECTED, inp, events, reason=Reason.VENUE_NOT_FOUND, message="the venue has no such order")
             if order.replaces_id is not None:
                 _restore_original(state, order, inp, events)
         elif order.status in WORKING:
-            events.append(_dirty(order.account_id, order.symbol, f"working order {order.order_id} missing at venue"))
+            events.extend(_distrust(order.account_id, order.symbol, f"working order {order.order_id} missing at venue"))
         return events
     changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
     target = inp.status
@@ -872,7 +912,9 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
         if original is not None and original.status == S.PENDING_REPLACE:
             _move(original, S.REPLACED, inp, events)
     if inp.filled_qty is not None and inp.filled_qty > order.filled_qty:
-        events.append(_dirty(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}"))
+        events.extend(
+            _distrust(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}")
+        )
     return events
 
 

@@ -73,6 +73,9 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
             note_sent(state, order)
     elif state.recovering and oid in state.recovering and order.status not in OPEN_OUTCOMES:
         state.recovering.discard(oid)
+    venue_id = order.venue_order_id
+    if venue_id is not None and (previous is None or previous.venue_order_id != venue_id):
+        state.order_by_venue_id[(order.account_id, venue_id)] = oid
     working = order.status in WORKING
     was_working = previous is not None and previous.status in WORKING
     if working or was_working:

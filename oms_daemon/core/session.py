@@ -1,5 +1,7 @@
 """A daemon run starts: take its configuration, re-arm as configured, and recover open outcomes.
 
+Venue availability starts afresh too: a circuit breaker lives in the process that opened it.
+
 After a restart (or a crash) every order whose outcome the last run left open — PENDING_NEW,
 PENDING_CANCEL, PENDING_REPLACE, UNKNOWN — is looked up at its venue by client order id. Until each
 is resolved, new orders on its account are refused (``recovery_in_progress``); nothing is re-sent
@@ -9,7 +11,15 @@ blindly.
 import msgspec
 
 from oms_daemon.core.enums import AlertSeverity, OrderStatus
-from oms_daemon.core.events import AlertRaised, Event, ModeChanged, QueryAtVenue, RecoveryStarted, SessionConfigured
+from oms_daemon.core.events import (
+    AlertRaised,
+    Event,
+    ModeChanged,
+    QueryAtVenue,
+    RecoveryStarted,
+    SessionConfigured,
+    VenueAvailabilityChanged,
+)
 from oms_daemon.core.inputs import SessionStarted
 from oms_daemon.core.state import OmsState
 
@@ -37,6 +47,13 @@ def on_session(state: OmsState, inp: SessionStarted) -> list[Event]:
                     **msgspec.structs.asdict(new),
                 )
             )
+    for account_id in sorted(state.venue_down):
+        # venue connections (and their circuit breakers) start afresh with the process
+        events.append(
+            VenueAvailabilityChanged(
+                account_id=account_id, available=True, reason="new session: connections start fresh"
+            )
+        )
     open_orders = sorted((o for o in state.orders.values() if o.status in OPEN_OUTCOMES), key=lambda o: o.order_id)
     if open_orders:
         events.append(RecoveryStarted(order_ids=tuple(o.order_id for o in open_orders)))

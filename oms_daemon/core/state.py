@@ -96,6 +96,7 @@ class OmsState:
         self.last_ts = 0
         # derived indexes (not hashed)
         self.order_by_client_id: dict[str, int] = {}
+        self.order_by_venue_id: dict[tuple[str, str], int] = {}
         self.idempotency: dict[tuple[str, str, str], int] = {}
         self.trade_ids: set[tuple[str, str]] = set()
         self.open_orders: dict[SymbolKey, set[int]] = {}

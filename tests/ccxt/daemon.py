@@ -41,6 +41,7 @@ secret = "{secret}"
 settlement_currency = "USDT"
 symbols = ["BTC/USDT"]
 armed_on_start = true
+lookup_grace_ms = {lookup_grace_ms}
 timeout_ms = {timeout_ms}
 enable_rate_limit = false
 poll_interval_s = {poll_interval_s}
@@ -86,6 +87,7 @@ def ccxt_account_toml(
         poll_interval_s=poll_interval_s,
         stream_quotes="true" if stream_quotes else "false",
         recv_window_ms=recv_window_ms,
+        lookup_grace_ms=recv_window_ms + 1000,  # the venue's receive window, and a margin
     )
 
 

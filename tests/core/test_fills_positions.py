@@ -210,3 +210,39 @@ def test_given_hedging_account_when_close_position_without_id_then_one_order_per
     s.fill(s.working(account="mt5", symbol="EURUSD", qty="500"), "500", "1.1")
     reply = replies(s.request(ClosePosition, account_id="mt5", symbol="EURUSD"))[0]
     assert len(reply.order_ids) == 2
+
+
+def test_given_an_open_position_when_a_fill_without_a_known_order_arrives_then_it_moves_the_same_position(
+    s: Scenario,
+) -> None:
+    s.fill(s.working(qty="2"), "2", "100")
+    s.apply(
+        VenueFill,
+        account_id="spot",
+        client_order_id=None,
+        trade_id="H1",
+        symbol="BTC/USDT",
+        side="BUY",
+        price=D(100),
+        quantity=D(1),
+    )
+    assert len(s.state.open_positions[("spot", "BTC/USDT")]) == 1
+    assert s.net("spot", "BTC/USDT") == D(3)
+
+
+def test_given_a_trade_history_fill_without_client_id_then_booked_to_the_order_by_venue_id(s: Scenario) -> None:
+    order = s.working(qty="2")  # acknowledged as venue order "v1"
+    events = s.apply(
+        VenueFill,
+        account_id="spot",
+        client_order_id=None,
+        venue_order_id=order.venue_order_id,
+        trade_id="H2",
+        symbol="BTC/USDT",
+        side="BUY",
+        price=D(100),
+        quantity=D(2),
+        reconciliation=True,
+    )
+    assert not alerts(events, "fill_for_unknown_order")
+    assert s.order(order.order_id).status is S.FILLED

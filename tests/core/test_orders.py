@@ -12,6 +12,7 @@ from oms_daemon.core.inputs import (
     ReplaceOrder,
     SubmitOrder,
     SubmitOutcomeUnknown,
+    TimerTick,
     VenueCancelRejected,
     VenueOrderCanceled,
     VenueOrderExpired,
@@ -254,9 +255,10 @@ def test_given_unknown_order_when_venue_has_it_then_new(s: Scenario) -> None:
     assert statuses(events) == [S.NEW]
 
 
-def test_given_unknown_order_when_venue_does_not_know_it_then_rejected(s: Scenario) -> None:
+def test_given_unknown_order_when_venue_still_does_not_know_it_after_the_grace_then_rejected(s: Scenario) -> None:
     order = s.placed()
     s.apply(SubmitOutcomeUnknown, account_id="spot", client_order_id=order.client_order_id, reason="timeout")
+    s.ts += 11_000_000_000  # past lookup_grace_ms (10 s): the request can no longer reach the venue
     events = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=None)
     assert statuses(events) == [S.REJECTED]
     assert s.order(order.order_id).reason == Reason.VENUE_NOT_FOUND
@@ -332,3 +334,14 @@ def test_given_replace_outcome_unknown_when_venue_has_the_replacement_then_origi
     events = s.apply(VenueOrderStatus, account_id="spot", client_order_id=new.client_order_id, status=S.NEW)
     assert statuses(events) == [S.NEW, S.REPLACED]
     assert s.order(order.order_id).status is S.REPLACED
+
+
+def test_given_a_fresh_order_when_venue_does_not_know_it_yet_then_unknown_and_looked_up_again(s: Scenario) -> None:
+    order = s.placed()
+    events = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=None)
+    assert statuses(events) == [S.UNKNOWN]  # the request may still be on its way to the venue
+    s.ts += 1_500_000_000
+    requery = s.apply(TimerTick)
+    assert [q.client_order_id for q in of_type(requery, QueryAtVenue)] == [order.client_order_id]
+    found = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=S.NEW)
+    assert statuses(found) == [S.NEW]

@@ -211,6 +211,7 @@ def test_given_orders_left_open_by_a_crash_when_restarted_then_queried_and_new_o
     queried = {q.client_order_id for q in of_type(events, QueryAtVenue)}
     assert queried == {pending.client_order_id, canceling.client_order_id}
     assert reason_of(s.submit(qty="1")) == Reason.RECOVERING
+    s.ts += 11_000_000_000  # past the lookup grace: "not found" is now conclusive
     s.apply(VenueOrderStatus, account_id="spot", client_order_id=pending.client_order_id, status=None)
     resent = s.apply(VenueOrderStatus, account_id="spot", client_order_id=canceling.client_order_id, status=S.NEW)
     assert of_type(resent, CancelAtVenue)  # the cancel never reached the venue: sent again
@@ -348,3 +349,13 @@ def test_no_generated_intent_sequence_produces_an_order_that_breaks_a_limit(draw
                 assert order.price <= D(101) * D("1.03") if side == "BUY" else order.price >= D(100) * D("0.97")
             if fill:
                 s.fill(order, str(order.quantity), str(reference))
+
+
+def test_given_a_venue_marked_unavailable_when_the_daemon_restarts_then_available_again() -> None:
+    from oms_daemon.core.inputs import VenueAvailability
+
+    s = configured()
+    s.apply(VenueAvailability, account_id="spot", available=False, reason="breaker open")
+    assert reason_of(s.submit(qty="1")) == Reason.VENUE_UNAVAILABLE
+    s.apply(SessionStarted, config=s.state.config)
+    assert replies(s.submit(qty="1"))[0].ok

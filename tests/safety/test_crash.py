@@ -86,7 +86,10 @@ def assert_agrees_with_exchange(daemon: CcxtDaemon, sim: SimexProcess, start_btc
                 break
             cursor = page.next_cursor
         position = next((p.quantity for p in client.positions().items if p.symbol == SYMBOL), Decimal(0))
-    assert {str(t["id"]) for t in trades} <= {f.trade_id for f in fills}  # every fill the exchange made
+    booked = {f.trade_id: f for f in fills}
+    made = {str(t["id"]) for t in trades}
+    assert made <= set(booked)  # every fill the exchange made is booked...
+    assert set(booked) == made, [booked[t] for t in set(booked) - made]  # ...and nothing else
     exchange_net = sum((Decimal(t["qty"]) if t["isBuyer"] else -Decimal(t["qty"]) for t in trades), Decimal(0))
     btc_fees = sum((Decimal(t["commission"]) for t in trades if t["commissionAsset"] == "BTC"), Decimal(0))
     btc = sim.control.balances()["BTC"]
