@@ -93,11 +93,13 @@ class BenchDaemon:
             dealer = context.socket(zmq.DEALER)
             dealer.setsockopt(zmq.LINGER, 0)
             dealer.connect(self.requests)
-            dealer.send(msgspec.msgpack.encode({"type": "status", "id": 0}))
+            dealer.send(msgspec.msgpack.encode({"type": "account", "id": 0, "account": "paper-1"}))
             ready = dealer.poll(500)
+            reply = msgspec.msgpack.decode(dealer.recv()) if ready else None
             dealer.close()
-            if ready:
+            if reply and reply["ok"] and reply["data"]["balances"]:  # the start-up reconciliation is in
                 return
+            time.sleep(0.1)
         raise RuntimeError(f"omsd did not start; see {self.folder / 'omsd.log'}")
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

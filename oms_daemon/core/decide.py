@@ -201,7 +201,7 @@ def _on_timer(state: OmsState, inp: TimerTick) -> list[Event]:
 
 
 def _requery_unknown(state: OmsState, now: int) -> list[Event]:
-    """UNKNOWN orders not heard of for ``requery_interval_ms`` are looked up again."""
+    """UNKNOWN orders, and orders a restart left open, not heard of for ``requery_interval_ms`` are looked up again."""
     assert state.config is not None
     interval = state.config.requery_interval_ms * 1_000_000
     orders = state.orders
@@ -209,7 +209,7 @@ def _requery_unknown(state: OmsState, now: int) -> list[Event]:
         QueryAtVenue(account_id=o.account_id, client_order_id=o.client_order_id, symbol=o.symbol)
         for ids in state.open_orders.values()
         for o in (orders[oid] for oid in sorted(ids))
-        if o.status == S.UNKNOWN and now - o.ts_recv >= interval
+        if (o.status == S.UNKNOWN or o.order_id in state.recovering) and now - o.ts_recv >= interval
     ]
 
 
@@ -882,11 +882,16 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
     events: list[Event] = []
     if inp.status is None:
         grace = state.account_configs[order.account_id].lookup_grace_ms * 1_000_000
-        if order.status in (S.PENDING_NEW, S.UNKNOWN) and inp.ts_recv - order.ts_created < grace:
+        unsent_cancel = order.status == S.PENDING_CANCEL and order.venue_order_id is None
+        if (order.status in (S.PENDING_NEW, S.UNKNOWN) or unsent_cancel) and inp.ts_recv - order.ts_created < grace:
             # the request may still reach the venue: not found yet is not conclusive
-            _move(order, S.UNKNOWN, inp, events, message="not found at the venue yet: looking again")
-            if order.status == S.UNKNOWN:  # no status change: still mark that we heard back
+            if order.status == S.PENDING_NEW:
+                _move(order, S.UNKNOWN, inp, events, message="not found at the venue yet: looking again")
+            else:  # no status change: still mark that we heard back
                 events.append(OrderUpdated(order=_replace(order, ts_recv=inp.ts_recv), previous_status=order.status))
+            return events
+        if unsent_cancel:
+            _move(order, S.CANCELED, inp, events, message="canceled before it reached the venue")
             return events
         if order.status in (S.PENDING_NEW, S.UNKNOWN):
             _move(order, S.REJECTED, inp, events, reason=Reason.VENUE_NOT_FOUND, message="the venue has no such order")

@@ -345,3 +345,15 @@ def test_given_a_fresh_order_when_venue_does_not_know_it_yet_then_unknown_and_lo
     assert [q.client_order_id for q in of_type(requery, QueryAtVenue)] == [order.client_order_id]
     found = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=S.NEW)
     assert statuses(found) == [S.NEW]
+
+
+def test_given_a_cancel_before_the_ack_when_the_venue_never_got_the_order_then_canceled_after_the_grace(
+    s: Scenario,
+) -> None:
+    order = s.placed()
+    s.request(CancelOrder, account_id="spot", order_id=order.order_id)  # before any ack: PENDING_CANCEL
+    early = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=None)
+    assert statuses(early) == [S.PENDING_CANCEL]  # the submit may still reach the venue
+    s.ts += 11_000_000_000
+    late = s.apply(VenueOrderStatus, account_id="spot", client_order_id=order.client_order_id, status=None)
+    assert statuses(late) == [S.CANCELED]

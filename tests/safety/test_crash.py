@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from oms_daemon.client import OmsClientError
+from oms_daemon.client import OmsClient, OmsClientError
 from simex import SimexConfig, SimexProcess
 from tests.ccxt.daemon import CcxtDaemon, eventually
 from tests.ccxt.truth import reset_book
@@ -58,15 +58,30 @@ def trade(daemon: CcxtDaemon, strategy: str, stop: threading.Event, seed: int) -
             time.sleep(rnd.uniform(0.005, 0.03))
 
 
+def every_order(client: OmsClient) -> list:
+    """All orders of every strategy, over every page."""
+    orders, cursor = [], None
+    while True:
+        page = client.orders(scope="all", all_strategies=True, cursor=cursor, limit=1000)
+        orders += page.items
+        if page.next_cursor is None:
+            return orders
+        cursor = page.next_cursor
+
+
 def settled(daemon: CcxtDaemon) -> list:
     """Every order once none is left with an open outcome (recovery done)."""
     with daemon.client() as client:
 
         def done() -> list | None:
-            orders = client.orders(scope="all", all_strategies=True, limit=1000).items
+            orders = every_order(client)
             return None if any(o.status in OPEN_OUTCOMES for o in orders) else orders
 
-        return eventually(done, timeout=30)
+        try:
+            return eventually(done, timeout=30)
+        except AssertionError:
+            stuck = [o for o in every_order(client) if o.status in OPEN_OUTCOMES]
+            raise AssertionError(f"orders still open after 30 s: {stuck}") from None
 
 
 def assert_agrees_with_exchange(daemon: CcxtDaemon, sim: SimexProcess, start_btc: Decimal) -> None:
