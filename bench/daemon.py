@@ -97,8 +97,8 @@ class BenchDaemon:
             ready = dealer.poll(500)
             reply = msgspec.msgpack.decode(dealer.recv()) if ready else None
             dealer.close()
-            if reply and reply["ok"] and reply["data"]["balances"]:  # the start-up reconciliation is in
-                return
+            if reply and reply["ok"] and all(account["balances"] for account in reply["data"]):
+                return  # the start-up reconciliation is in: the account has its balances
             time.sleep(0.1)
         raise RuntimeError(f"omsd did not start; see {self.folder / 'omsd.log'}")
 
