@@ -133,10 +133,6 @@ class Metrics:
         """Record the sequence number of the last journaled event."""
         self._journal_seq.set(seq)
 
-    def set_orders(self, status: str, count: int) -> None:
-        """Record how many orders have ``status``."""
-        self._order_child(status).set(count)
-
     def set_order_counts(self, counts: Mapping[str, int]) -> None:
         """Record every status's order count at once; statuses missing from ``counts`` drop to zero."""
         for status, child in self._order_children.items():

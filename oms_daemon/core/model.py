@@ -54,11 +54,6 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=T
         leaves = self.quantity - self.filled_qty
         return leaves if leaves > 0 else ZERO
 
-    @property
-    def signed_leaves(self) -> Decimal:
-        """Working quantity signed by side (+ buy, - sell)."""
-        return self.leaves_qty if self.side == OrderSide.BUY else -self.leaves_qty
-
 
 class Fill(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One execution (a deal): booked once per venue trade id."""
