@@ -10,7 +10,7 @@ import asyncio
 import signal
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import structlog
 from aiohttp import web
@@ -24,12 +24,12 @@ from oms_daemon.core.codec import SCHEMA_VERSION, encode_input
 from oms_daemon.core.enums import OrderStatus
 from oms_daemon.core.events import (
     AlertRaised,
+    AnyVenueCommand,
     Event,
     ModeChanged,
     OrderUpdated,
     Replied,
     SnapshotRequested,
-    VenueCommand,
 )
 from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
 from oms_daemon.core.session import OPEN_OUTCOMES
@@ -47,6 +47,8 @@ __all__ = ["Daemon"]
 log = structlog.get_logger("omsd")
 
 BATCH = 512
+
+_VENUE_COMMANDS = frozenset(get_args(AnyVenueCommand))
 
 
 class Daemon:
@@ -77,6 +79,7 @@ class Daemon:
         self._events = 0
         self._order_counts: Counter[str] = Counter()
         self._publishers: list[Callable[[list[Event]], None]] = []
+        self._unpublished: list[Event] = []
         self.failed = False
 
     # --- Gateway ---------------------------------------------------------------------------------------
@@ -248,7 +251,12 @@ class Daemon:
             self.metrics.set_inbox_depth(len(self.inbox))
 
     def _apply_now(self, batch: list[Input]) -> None:
-        """Journal the batch (one write), then apply each input and perform what it decided."""
+        """Journal the batch (one write), then apply each input and perform what it decided.
+
+        Replies and venue commands go out first. When the batch started venue calls, its events are
+        published on the next loop turn, after those calls went out: publication is off an order's
+        critical path.
+        """
         if not batch:
             return
         journal = self._journal
@@ -259,11 +267,22 @@ class Daemon:
         journal.flush()
         step = self.core.step
         counts: Counter[str] = Counter()
+        published: list[Event] = []
+        sent = False
         for inp in batch:
             events = step(inp)
             counts[type(inp).__name__] += 1
             if events:
-                self._perform(inp, events)
+                sent |= self._perform(inp, events)
+                published += events
+        if published:
+            if self._unpublished:  # an earlier batch's publication is still due: keep the stream in order
+                self._unpublished += published
+            elif sent:
+                self._unpublished = published
+                asyncio.get_running_loop().call_soon(self._publish_due)
+            else:
+                self._publish(published)
         self._events += len(batch)
         self._since_checkpoint += len(batch)
         for kind, count in counts.items():
@@ -273,35 +292,58 @@ class Daemon:
             self._checkpoint()
             journal.flush()
 
-    def _perform(self, inp: Input, events: list[Event]) -> None:
-        commands: list[VenueCommand] = []
+    def _perform(self, inp: Input, events: list[Event]) -> bool:
+        """Answer the requester, start the venue commands, count orders and alerts; True if commands went out.
+
+        Dispatch is on the exact type: a class pattern on a Struct goes through its metaclass's ``__instancecheck__``.
+        """
+        commands: list[AnyVenueCommand] = []
         for event in events:
-            match event:
-                case Replied():
-                    self._answer(event)
-                case VenueCommand():
-                    commands.append(event)
-                case OrderUpdated(order=order, previous_status=previous):
-                    self._order_counts[order.status] += 1
-                    if previous is not None:
-                        self._order_counts[previous] -= 1
-                    if previous is None and not order.external:
-                        self._submitted_at[order.client_order_id] = inp.ts_recv
-                    elif order.status == OrderStatus.NEW and previous in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN):
-                        started = self._submitted_at.pop(order.client_order_id, None)
-                        if started is not None:
-                            self.metrics.observe_ack_latency(max(0, inp.ts_recv - started) / 1e9)
-                    if order.status not in OPEN_OUTCOMES and order.status != OrderStatus.NEW:
-                        self._submitted_at.pop(order.client_order_id, None)
-                case AlertRaised(code=code, severity=severity):
-                    self.metrics.observe_alert(code, str(severity))
-                    log.warning("alert", code=code, severity=str(severity), message=event.message)
-                case ModeChanged(account_id=account, safe=safe, armed=armed):
-                    self.metrics.set_safe_mode(account, safe)
-                    self.metrics.set_armed(account, armed)
-                    log.info("mode changed", account=account, safe=safe, armed=armed, operator=event.operator)
+            kind = type(event)
+            if kind is OrderUpdated:
+                self._count_order(inp, event)
+            elif kind is Replied:
+                self._answer(event)
+            elif kind in _VENUE_COMMANDS:
+                commands.append(event)
+            elif kind is AlertRaised:
+                self.metrics.observe_alert(event.code, str(event.severity))
+                log.warning("alert", code=event.code, severity=str(event.severity), message=event.message)
+            elif kind is ModeChanged:
+                self.metrics.set_safe_mode(event.account_id, event.safe)
+                self.metrics.set_armed(event.account_id, event.armed)
+                log.info(
+                    "mode changed",
+                    account=event.account_id,
+                    safe=event.safe,
+                    armed=event.armed,
+                    operator=event.operator,
+                )
         if commands:
             self._router.send(commands)
+            return True
+        return False
+
+    def _count_order(self, inp: Input, event: OrderUpdated) -> None:
+        """Orders by status, and the intent→venue-ack latency of each new order."""
+        order, previous = event.order, event.previous_status
+        self._order_counts[order.status] += 1
+        if previous is not None:
+            self._order_counts[previous] -= 1
+        if previous is None and not order.external:
+            self._submitted_at[order.client_order_id] = inp.ts_recv
+        elif order.status == OrderStatus.NEW and previous in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN):
+            started = self._submitted_at.pop(order.client_order_id, None)
+            if started is not None:
+                self.metrics.observe_ack_latency(max(0, inp.ts_recv - started) / 1e9)
+        if order.status not in OPEN_OUTCOMES and order.status != OrderStatus.NEW:
+            self._submitted_at.pop(order.client_order_id, None)
+
+    def _publish_due(self) -> None:
+        events, self._unpublished = self._unpublished, []
+        self._publish(events)
+
+    def _publish(self, events: list[Event]) -> None:
         for publish in self._publishers:
             publish(events)
 
