@@ -537,18 +537,18 @@ class PaperExchange:
     def _market(self, order: Order, account: _Account, book: _Book, buy: bool, now: int, events: list) -> None:
         """The hot path: walk the book, check funds, accept and fill, cancel what the book lacks."""
         cid = order.client_order_id
-        levels = self._side(book, buy)
-        if not levels:
+        top = self._top(book, buy)
+        if top is None:
             self._reject(events, account, cid, "no_market_data", f"no {'ask' if buy else 'bid'} for {book.symbol}", now)
             return
         qty = order.quantity
-        price, size = levels[0][1], levels[0][2]
+        _, price, size = top
         if size is None or size >= qty:
             takes = [(price, qty)]
             taken = qty
             notional = price * qty
         else:
-            takes, taken, notional = _walk(levels, qty, None, buy)
+            takes, taken, notional = _walk(self._side(book, buy), qty, None, buy)
         if order.time_in_force == _FOK and taken < qty:
             takes, taken, notional = [], ZERO, ZERO
         if order.reduce_only and not self._reduces(account, book, buy, taken or qty):
@@ -938,6 +938,16 @@ class PaperExchange:
             else:
                 levels = book.sell_levels = self._levels(book.bid, book.bid_size, book.tick, up=False)
         return levels
+
+    def _top(self, book: _Book, buy: bool) -> Level | None:
+        """The best level a buyer (seller) takes, without building the deeper ones; None if there is none."""
+        levels = book.buy_levels if buy else book.sell_levels
+        if levels is not None:
+            return levels[0] if levels else None
+        touch, size = (book.ask, book.ask_size) if buy else (book.bid, book.bid_size)
+        if touch is None or touch <= 0 or (size is not None and size <= 0):
+            return None
+        return touch, _round(touch * (self._slip_up if buy else self._slip_down), book.tick, buy), size
 
     def _levels(self, touch: Decimal | None, size: Decimal | None, tick: Decimal | None, up: bool) -> list[Level]:
         """The simulated book on one side: the touch and deeper levels, with taker prices."""

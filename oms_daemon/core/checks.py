@@ -1,6 +1,6 @@
 """Pre-trade checks: every refusal an order request can meet, in the order they are applied."""
 
-from decimal import Decimal
+from decimal import Context, Decimal, DecimalException, InvalidOperation, Rounded
 
 from oms_daemon.core.balances import free_balance, reference_price
 from oms_daemon.core.config import AccountConfig, Instrument
@@ -47,12 +47,25 @@ MAX_DIGITS = 18
 """Quantities and prices beyond 10**18, or finer than 10**-18, are refused (they are no real order)."""
 
 
+_FINEST = Decimal(1).scaleb(-MAX_DIGITS)
+_in_range = Context(prec=2 * MAX_DIGITS + 1, Emin=-999999, Emax=999999, traps=[InvalidOperation, Rounded]).quantize
+"""Quantizing a nonzero finite value to 10**-18 traps Rounded if it is finer, InvalidOperation if above 10**18."""
+
+
 def out_of_range(*values: Decimal | None) -> Decimal | None:
     """The first value too large or too finely divided for exact arithmetic, or None."""
     for value in values:
-        if value is not None and (
-            not value.is_finite() or value.adjusted() > MAX_DIGITS or value.as_tuple().exponent < -MAX_DIGITS
-        ):
+        if value is None:
+            continue
+        if not value.is_finite():
+            return value
+        if not value:  # zero: quantize cannot see its exponent
+            if value.adjusted() > MAX_DIGITS or value.as_tuple().exponent < -MAX_DIGITS:
+                return value
+            continue
+        try:
+            _in_range(value, _FINEST)  # a third of the cost of value.as_tuple()
+        except DecimalException:
             return value
     return None
 

@@ -19,6 +19,7 @@ from oms_daemon.core.events import (
     RecoveryStarted,
     SessionConfigured,
 )
+from oms_daemon.core.model import Order
 from oms_daemon.core.risk import note_sent
 from oms_daemon.core.session import OPEN_OUTCOMES
 from oms_daemon.core.state import AccountMode, OmsState, WorkingExposure
@@ -78,6 +79,8 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
         state.order_by_venue_id[(order.account_id, venue_id)] = oid
     working = order.status in WORKING
     was_working = previous is not None and previous.status in WORKING
+    if working and was_working and _same_leaves(previous, order):
+        return  # a status or venue id change: exposure and the open-order index stay as they are
     if working or was_working:
         key = (order.account_id, order.symbol)
         exposure = state.exposure.get(key)
@@ -92,6 +95,17 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
                 state.open_orders.setdefault(key, set()).add(oid)
             else:
                 state.open_orders[key].discard(oid)
+
+
+def _same_leaves(previous: Order, order: Order) -> bool:
+    """Whether both versions count the same leaves (``replace`` keeps unchanged fields as the same objects)."""
+    return (
+        order.filled_qty is previous.filled_qty
+        and order.quantity is previous.quantity
+        and order.price is previous.price
+        and order.side is previous.side
+        and order.reduce_only is previous.reduce_only
+    )
 
 
 def _fill(state: OmsState, event: FillBooked) -> None:

@@ -7,6 +7,7 @@ hash; the hash covers every entity and counter, so two states with equal hashes 
 """
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 
 import msgspec
@@ -23,6 +24,8 @@ SymbolKey = tuple[str, str]
 
 _MASK = (1 << 64) - 1
 _encode = msgspec.msgpack.Encoder(order="deterministic").encode
+_encode_plain = msgspec.msgpack.Encoder().encode
+"""Same bytes for structs without dicts or sets (orders, fills, positions, quotes), and faster."""
 
 
 class AccountMode(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,8 +71,14 @@ class WorkingExposure:
                 self.reduce_sell += leaves
 
 
-def _digest(tag: bytes, entity: object) -> int:
-    return int.from_bytes(hashlib.blake2b(tag + _encode(entity), digest_size=8).digest(), "little")
+_BLAKE2B_8 = hashlib.blake2b(digest_size=8)
+"""Copied per entity: ``copy()`` skips the constructor's parameter parsing."""
+
+
+def _digest(tag: bytes, encoded: bytes) -> int:
+    hasher = _BLAKE2B_8.copy()
+    hasher.update(tag + encoded)
+    return int.from_bytes(hasher.digest(), "little")
 
 
 class OmsState:
@@ -152,22 +161,25 @@ class OmsState:
 
         ``evolve`` adds the key of every entity it stores to the matching ``touched_*`` set.
         """
-        tables: tuple[tuple[str, dict, set], ...] = (
-            ("order", self.orders, self.touched_orders),
-            ("fill", self.fills, self.touched_fills),
-            ("position", self.positions, self.touched_positions),
-            ("account", self.accounts, self.touched_accounts),
-            ("quote", self.quotes, self.touched_quotes),
+        tables: tuple[tuple[str, dict, set, Callable[[object], bytes]], ...] = (
+            ("order", self.orders, self.touched_orders, _encode_plain),
+            ("fill", self.fills, self.touched_fills, _encode_plain),
+            ("position", self.positions, self.touched_positions, _encode_plain),
+            ("account", self.accounts, self.touched_accounts, _encode),  # balances: a dict
+            ("quote", self.quotes, self.touched_quotes, _encode_plain),
         )
-        for table, entities, touched in tables:
+        digests = self._digests
+        accumulator = self._accumulator
+        for table, entities, touched, encode in tables:
             for key in touched:
-                old = self._digests.pop((table, key), 0)
+                old = digests.pop((table, key), 0)
                 entity = entities.get(key)
-                new = _digest(f"{table}:{key}:".encode(), entity) if entity is not None else 0
+                new = _digest(f"{table}:{key}:".encode(), encode(entity)) if entity is not None else 0
                 if new:
-                    self._digests[(table, key)] = new
-                self._accumulator = (self._accumulator - old + new) & _MASK
+                    digests[(table, key)] = new
+                accumulator = (accumulator - old + new) & _MASK
             touched.clear()
+        self._accumulator = accumulator
         scalars = _encode(
             [
                 self.config,
