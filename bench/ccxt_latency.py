@@ -33,6 +33,7 @@ import zmq.asyncio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.daemon import ROOT
+from oms_daemon import native
 from simex import SimAccount, SimexConfig, SimexProcess, SimSymbol, free_port
 from tests.ccxt.daemon import ccxt_account_toml
 
@@ -230,6 +231,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="alternations between the two paths")
     parser.add_argument("--fsync", choices=["group", "always", "none"], default="group")
     args = parser.parse_args()
+    print(native.status())
     uvloop.run(run(args.orders, args.rounds, args.fsync))
 
 

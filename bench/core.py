@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.workload import mixed_inputs
 from journal import FsyncPolicy, JournalWriter, RecordKind, read_journal
+from oms_daemon import native
 from oms_daemon.core import Core
 from oms_daemon.core.codec import SCHEMA_VERSION, decode_input, encode_input
 from replay import fold
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="journal directory (default: a temp dir)")
     args = parser.parse_args()
+    print(native.status())
     directory = args.dir or Path(tempfile.mkdtemp(prefix="omsd-bench-"))
     shutil.rmtree(directory, ignore_errors=True)
     payloads = [encode_input(i) for i in mixed_inputs(args.events)]

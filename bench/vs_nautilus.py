@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.paper import PaperExchange
 from bench.workload import BENCH_CONFIG
+from oms_daemon import native
 from oms_daemon.core import Core
 from oms_daemon.core.enums import OrderSide, OrderStatus
 from oms_daemon.core.events import SubmitToVenue
@@ -125,6 +126,7 @@ def main() -> None:
         "--nautilus-analysis", action="store_true", help="keep nautilus' post-run analysis inside engine.run()"
     )
     args = parser.parse_args()
+    print(native.status())
     count = args.orders
     quotes = quote_series(count)
     print(f"workload: {count} market orders of {QUANTITY} BTC, alternating buy/sell, one quote before each")

@@ -18,6 +18,7 @@ import zmq
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.daemon import BenchDaemon
+from oms_daemon import native
 
 encode, decode = msgspec.msgpack.encode, msgspec.msgpack.decode
 
@@ -80,6 +81,7 @@ def main() -> None:
     parser.add_argument("--sustained", type=int, default=50000)
     parser.add_argument("--window", type=int, default=256)
     args = parser.parse_args()
+    print(native.status())
     for policy in ("group", "always"):
         with BenchDaemon(fsync=policy) as daemon:
             dealer = zmq.Context.instance().socket(zmq.DEALER)

@@ -358,6 +358,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(handler=_replay)
 
+    native = sub.add_parser("native", help="the core's native (Cython) build: build, clean or status")
+    native.add_argument("action", choices=["build", "clean", "status"], nargs="?", default="status")
+    native.set_defaults(handler=_native)
+
     journal = sub.add_parser("journal", help="journal tools")
     journal_sub = journal.add_subparsers(dest="journal_command", required=True)
     export = journal_sub.add_parser("export", help="write journal records as JSON lines")
@@ -366,6 +370,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
     export.set_defaults(handler=_export)
     return parser
+
+
+def _native(args: argparse.Namespace) -> int:
+    from oms_daemon import native
+
+    if args.action == "build":
+        native.build()
+    elif args.action == "clean":
+        for path in native.clean():
+            print(f"removed {path}")
+    print(native.status())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
