@@ -10,9 +10,11 @@ through the core (risk checks: account, symbol, shape, funds, mode), the ``Submi
 
 nautilus_trader: a ``BacktestEngine`` with a simulated BINANCE venue (BTCUSDT spot from the test kit,
 NETTING OMS, CASH account), risk engine on, logging bypassed; a strategy submits one market order
-per quote tick. Only ``engine.run()`` is timed. Its post-run analysis (portfolio statistics, on by
-default in nautilus, roughly two thirds of ``engine.run()`` here) is off: it is not part of the order
-lifecycle. ``--nautilus-analysis`` turns it back on (the setup behind the issue's ~1,250 orders/s).
+per quote tick. Only ``engine.run()`` is timed. Nautilus runs twice: as the issue set it up (its
+defaults otherwise, so the post-run analysis — portfolio statistics, roughly half of ``engine.run()``
+here — is on; this reproduces the issue's ~1,250 orders/s), and with that analysis off (the order
+lifecycle alone, the stricter comparison). The target is judged on the first; both ratios print.
+``--nautilus-analysis on|off`` runs one of them only.
 
 Both sides see the same N quotes and the same order size. Prints orders/s for each, the ratio and
 the post-run checks (every order FILLED, position equals the signed fill sum).
@@ -123,7 +125,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument(
-        "--nautilus-analysis", action="store_true", help="keep nautilus' post-run analysis inside engine.run()"
+        "--nautilus-analysis",
+        choices=["both", "on", "off"],
+        default="both",
+        help="nautilus' post-run analysis inside engine.run(): on (its default, the issue's setup), off, or both runs",
     )
     args = parser.parse_args()
     print(native.status())
@@ -141,16 +146,16 @@ def main() -> None:
         print(f"nautilus_trader: not importable ({exc!r}); install it with pip install -e '.[bench]'")
         check_omsd(core, exchange, count)
         sys.exit(1)
-    analysis = "on" if args.nautilus_analysis else "off"
-    print(
-        f"nautilus setup: BINANCE BTCUSDT spot (test kit), NETTING, CASH, risk engine on, logging bypassed, "
-        f"post-run analysis {analysis}"
-    )
-    result = run_nautilus(quotes, BOOK_SIZE, QUANTITY, START_NS, run_analysis=args.nautilus_analysis)
-    nautilus_rate = result.orders / result.elapsed
-    print(f"nautilus  (BacktestEngine, engine.run only): {nautilus_rate:>9,.0f} orders/s  ({result.elapsed:.3f} s)")
-    ratio = omsd_rate / nautilus_rate
-    print(f"ratio omsd / nautilus: {ratio:.1f}x  (target: omsd >= {TARGET_RATIO}x nautilus in the same run)")
+    results = {}
+    for analysis in ("on", "off") if args.nautilus_analysis == "both" else (args.nautilus_analysis,):
+        print(
+            f"nautilus setup: BINANCE BTCUSDT spot (test kit), NETTING, CASH, risk engine on, logging bypassed, "
+            f"post-run analysis {analysis}"
+        )
+        result = results[analysis] = run_nautilus(quotes, BOOK_SIZE, QUANTITY, START_NS, run_analysis=analysis == "on")
+        rate = result.orders / result.elapsed
+        print(f"nautilus  (BacktestEngine, engine.run only): {rate:>9,.0f} orders/s  ({result.elapsed:.3f} s)")
+        print(f"ratio omsd / nautilus (analysis {analysis}): {omsd_rate / rate:.1f}x")
     print(f"nautilus_trader version: {NAUTILUS_VERSION}")
     print(
         f"  vs the issue's reference ({NAUTILUS_REFERENCE:,} orders/s for nautilus 1.221): "
@@ -159,13 +164,20 @@ def main() -> None:
 
     print("checks (after the timed runs):")
     omsd_ok = check_omsd(core, exchange, count)
-    nautilus_ok = result.submitted == result.orders == result.filled == count and result.net == result.fill_sum
-    print(
-        f"  nautilus check: {result.submitted} submitted, {result.orders} orders, {result.filled} FILLED; "
-        f"net position {result.net} = signed fill sum {result.fill_sum}: {'OK' if nautilus_ok else 'FAILED'}"
-    )
-    target_ok = ratio >= TARGET_RATIO
-    print(f"  target {TARGET_RATIO}x: {'MET' if target_ok else 'NOT MET'} ({ratio:.1f}x)")
+    nautilus_ok = True
+    for analysis, result in results.items():
+        ok = result.submitted == result.orders == result.filled == count and result.net == result.fill_sum
+        nautilus_ok &= ok
+        print(
+            f"  nautilus check (analysis {analysis}): {result.submitted} submitted, {result.orders} orders, "
+            f"{result.filled} FILLED; net position {result.net} = signed fill sum {result.fill_sum}: "
+            f"{'OK' if ok else 'FAILED'}"
+        )
+    judged = "on" if "on" in results else "off"
+    ratio = omsd_rate * results[judged].elapsed / results[judged].orders
+    setup = "as the issue set it up" if judged == "on" else "with its analysis off"
+    verdict = "MET" if ratio >= TARGET_RATIO else "NOT MET"
+    print(f"  target {TARGET_RATIO}x (nautilus {setup}): {verdict} ({ratio:.1f}x)")
     if not (omsd_ok and nautilus_ok):
         sys.exit(1)
 
