@@ -55,6 +55,13 @@ class _Known:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _may_change(known: _Known) -> bool:
+    """Open, unacknowledged, or waiting for fills the venue counted (an order without a symbol is not traded)."""
+    return known.symbol is not None and (
+        not known.done or known.deferred is not None or known.filled < known.venue_filled
+    )
+
+
 class OrderTracker:
     """One account's orders and trades as reported to the OMS."""
 
@@ -63,6 +70,8 @@ class OrderTracker:
         self._inbox = inbox
         self._seq = self._first_seq = first_seq
         self._orders: dict[str, _Known] = {}
+        self._live: dict[str, _Known] = {}
+        """Orders touched since they were last seen finished: every order that may still change is here."""
         self._by_venue_id: dict[str, str] = {}
         self._trade_ids: set[str] = set()
         self._trade_order: deque[str] = deque()
@@ -93,6 +102,7 @@ class OrderTracker:
         known = self._orders.get(client_order_id)
         if known is None:
             known = self._orders[client_order_id] = _Known(client_order_id)
+        self._live[client_order_id] = known  # every change goes through here: it may be active again
         return known
 
     def track(self, client_order_id: str, symbol: str, venue_order_id: str | None = None) -> None:
@@ -122,19 +132,20 @@ class OrderTracker:
 
     def active_symbols(self) -> set[str]:
         """Symbols with orders that may still change (open, unacknowledged, or waiting for fills)."""
-        return {
-            k.symbol
-            for k in self._orders.values()
-            if k.symbol is not None and (not k.done or k.deferred is not None or k.filled < k.venue_filled)
-        }
+        return {k.symbol for k in self._active() if k.symbol is not None}
 
     def active_orders(self) -> list[tuple[str, str]]:
         """(client order id, symbol) of orders that may still change."""
         return [
             (k.client_order_id, k.symbol)
-            for k in self._orders.values()
+            for k in self._active()
             if k.symbol is not None and (not k.done or k.deferred is not None)
         ]
+
+    def _active(self) -> list[_Known]:
+        """Orders that may still change; the others leave ``_live`` until touched again (cost O(live), not O(all))."""
+        self._live = {cid: k for cid, k in self._live.items() if _may_change(k)}  # a new dict: compact again
+        return list(self._live.values())
 
     # --- facts from the venue ------------------------------------------------------------------------------------
 
