@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.daemon.process import DaemonProcess, eventually
 
-__all__ = ["KEYS", "Http", "eventually_async", "running"]
+__all__ = ["KEYS", "Http", "eventually_async", "running", "wait_http"]
 
 KEYS = {"one": "key-one", "two": "key-two", "both": "key-both", "slow": "key-slow", "fuzz": "key-fuzz"}
 """Key name -> key: one = paper-1 (any strategy), two = paper-2 (strategy s2 only), both = paper-1 and
@@ -62,12 +62,17 @@ burst = 2
 def running(folder: Path) -> Iterator[DaemonProcess]:
     """omsd on the paper venue with ``KEYS``; stopped (SIGTERM) afterwards."""
     daemon = DaemonProcess(folder, extra=API_KEYS).start()
-    eventually(lambda: _listening(daemon.http_port))  # HTTP opens just after ZeroMQ, which start() waits for
+    wait_http(daemon)
     try:
         yield daemon
     finally:
         if daemon.alive:
             daemon.stop()
+
+
+def wait_http(daemon: DaemonProcess) -> None:
+    """Wait until the daemon's HTTP port accepts connections (it opens just after ZeroMQ, which start() waits for)."""
+    eventually(lambda: _listening(daemon.http_port))
 
 
 def _listening(port: int) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.daemon.process import eventually
-from tests.http.daemon import Http, running
+from tests.http.daemon import Http, running, wait_http
 
 
 def order(**fields: Any) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def test_brackets_survive_a_restart(tmp_path: Path) -> None:
         # when omsd stops and starts again on the same journal
         daemon.stop()
         daemon.start()
-        eventually(lambda: http.get("/oms/markets")[0] == 200)
+        wait_http(daemon)
         # then the bracket is rebuilt from the journaled legs, take-profit watch included
         after = http.get(f"/paper/orders/{entry['id']}")[1]
         assert (after["stop_loss"], after["take_profit"]) == (levels["stop_loss"], levels["take_profit"])
