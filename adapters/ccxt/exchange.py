@@ -14,7 +14,7 @@ from ccxt.base.errors import ExchangeNotAvailable, RateLimitExceeded
 
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 
-__all__ = ["HttpRateLimited", "HttpServerError", "build_clients"]
+__all__ = ["HttpRateLimited", "HttpServerError", "build_clients", "build_rest", "build_stream", "has_streams"]
 
 
 class HttpRateLimited(RateLimitExceeded):
@@ -122,15 +122,33 @@ def _plain(urls: Any) -> bool:
     return "http://" in text and "https://" not in text and "wss://" not in text
 
 
-def build_clients(config: CcxtVenueConfig, credentials: Credentials) -> tuple[Any, Any]:
-    """(REST client, streaming client) for the account; the caller closes both."""
+def build_rest(config: CcxtVenueConfig, credentials: Credentials) -> Any:
+    """The account's REST client (``ccxt.async_support``); the caller closes it."""
     rest_cls = getattr(ccxt_async, config.exchange, None)
     if rest_cls is None:
         raise ValueError(f"ccxt has no exchange {config.exchange!r}")
-    rest = _hooked(rest_cls)(_settings(config, credentials))
+    return _configured(_hooked(rest_cls)(_settings(config, credentials)), config)
+
+
+def has_streams(config: CcxtVenueConfig) -> bool:
+    """True when ccxt.pro has a streaming client for the account's exchange."""
+    return getattr(ccxt_pro, config.exchange, None) is not None
+
+
+def build_stream(config: CcxtVenueConfig, credentials: Credentials) -> Any:
+    """The account's streaming client (``ccxt.pro``), None when the exchange has none; the caller closes it."""
     pro_cls = getattr(ccxt_pro, config.exchange, None)
-    stream = _hooked(pro_cls, streaming=True)(_settings(config, credentials)) if pro_cls is not None else None
-    for client in (rest, stream):
-        if client is not None and config.sandbox:
-            client.set_sandbox_mode(True)
-    return rest, stream
+    if pro_cls is None:
+        return None
+    return _configured(_hooked(pro_cls, streaming=True)(_settings(config, credentials)), config)
+
+
+def _configured(client: Any, config: CcxtVenueConfig) -> Any:
+    if config.sandbox:
+        client.set_sandbox_mode(True)
+    return client
+
+
+def build_clients(config: CcxtVenueConfig, credentials: Credentials) -> tuple[Any, Any]:
+    """(REST client, streaming client) for the account; the caller closes both."""
+    return build_rest(config, credentials), build_stream(config, credentials)
