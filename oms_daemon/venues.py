@@ -60,6 +60,7 @@ def ccxt_account(account: CcxtAccount, config: DaemonConfig) -> tuple[CcxtVenueC
         poll_interval_s=account.poll_interval_s,
         stream_balances=account.stream_balances,
         stream_quotes=account.stream_quotes,
+        stream_process=account.stream_process,
     )
     credentials = Credentials(
         _reveal(account.api_key), _reveal(account.secret), _reveal(account.password), _reveal(account.uid)

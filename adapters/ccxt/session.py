@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 from adapters.ccxt import snapshots
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 from adapters.ccxt.errors import Refusal, is_duplicate_client_id, rest_call
-from adapters.ccxt.exchange import build_clients
-from adapters.ccxt.streams import StreamSupervisor, Watch
+from adapters.ccxt.exchange import build_rest, build_stream, has_streams
+from adapters.ccxt.stream_process import StreamProcess, StreamSetup
+from adapters.ccxt.streams import StreamSupervisor, watch_calls
 from adapters.ccxt.tracker import OrderTracker
 from adapters.ccxt.translate import (
     instrument_from_market,
@@ -71,7 +72,7 @@ class AccountSession:
         self.instruments: dict[str, Instrument] = {}
         self.mismatches: list[str] = []
         self.tracker: OrderTracker | None = None
-        self.supervisor: StreamSupervisor | None = None
+        self.supervisor: StreamSupervisor | StreamProcess | None = None
         self._markets = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._started_ms = int(time.time() * 1000)
@@ -83,16 +84,15 @@ class AccountSession:
 
     async def open(self, inbox: Inbox) -> None:
         """Start: load the markets (retried in the background if the venue is down), then streams and sweeps."""
-        self.rest, self.stream = build_clients(self.config, self._credentials)
+        self.rest = build_rest(self.config, self._credentials)
+        self.stream = None if self.config.stream_process else build_stream(self.config, self._credentials)
         self._markets.clear()
         self.tracker = OrderTracker(self.config.account_id, inbox, first_seq=time.time_ns() // 1000)
         self._tasks.append(asyncio.create_task(self._load_markets(), name=f"ccxt-markets-{self.config.account_id}"))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._markets.wait(), self.config.timeout_ms / 1000)
-        if self.stream is not None and (self.config.stream_private or self.config.stream_quotes):
-            self.supervisor = StreamSupervisor(
-                self.stream, self._watches(inbox), self._on_up, lambda: self.guard, self.policy
-            )
+        self.supervisor = self._supervisor(inbox)
+        if self.supervisor is not None:
             self._tasks.append(
                 asyncio.create_task(self.supervisor.run(), name=f"ccxt-streams-{self.config.account_id}")
             )
@@ -355,21 +355,35 @@ class AccountSession:
 
     # --- streams and sweeps ----------------------------------------------------------------------------------
 
-    def _watches(self, inbox: Inbox) -> list[Watch]:
+    def _supervisor(self, inbox: Inbox) -> StreamSupervisor | StreamProcess | None:
+        """What keeps the streams the config asks for up: in this process, or in a child (``stream_process``)."""
+        if not (self.config.stream_private or self.config.stream_quotes) or not has_streams(self.config):
+            return None
+        handlers = self._handlers(inbox)
+        if self.config.stream_process:
+            return StreamProcess(self._stream_setup, handlers, self._on_up, self._guard, self.policy)
+        watches = [(name, call, handlers[name]) for name, call in watch_calls(self.stream, self.config).items()]
+        return StreamSupervisor(self.stream, watches, self._on_up, self._guard, self.policy)
+
+    def _guard(self) -> Guard:
+        """The account's guard now (``bind_guards`` may replace it after the session is built)."""
+        return self.guard
+
+    def _handlers(self, inbox: Inbox) -> dict[str, Callable[[Any], None]]:
+        """What is done with each watch's results, by watch name."""
         tracker = self._tracker()
-        stream = self.stream
-        watches: list[Watch] = []
-        if self.config.stream_private:
-            watches.append(
-                ("my_trades", lambda: stream.watch_my_trades(), lambda trades: _each(trades, tracker.on_trade))
-            )
-            watches.append(("orders", lambda: stream.watch_orders(), lambda orders: _each(orders, tracker.on_order)))
-            if self.config.stream_balances:
-                watches.append(("balance", lambda: stream.watch_balance(), self._on_balance))
-        if self.config.stream_quotes:
-            symbols = self.symbols()
-            watches.append(("quotes", lambda: stream.watch_bids_asks(symbols), lambda q: _quotes(q, inbox)))
-        return watches
+        return {
+            "my_trades": lambda trades: _each(trades, tracker.on_trade),
+            "orders": lambda orders: _each(orders, tracker.on_order),
+            "balance": self._on_balance,
+            "quotes": lambda quotes: _quotes(quotes, inbox),
+        }
+
+    async def _stream_setup(self) -> StreamSetup:
+        """What a stream process needs (once the markets are loaded: it parses with them)."""
+        await self._markets.wait()
+        level = logging.getLogger("omsd").getEffectiveLevel()
+        return StreamSetup.of(self.config, self._credentials, self.policy, self.rest, level)
 
     def _on_balance(self, balance: dict[str, Any]) -> None:
         """A stream balance update carries the assets that changed: laid over the last full REST balance."""

@@ -1,6 +1,7 @@
 """ccxt tests: the shared contract's asserts rewritten; one simulated exchange and one omsd per module.
 
-Modules set ``POLL_INTERVAL_S`` to change the daemon's REST sweep (default 0.5 s), or define their own
+Modules set ``POLL_INTERVAL_S`` to change the daemon's REST sweep (default 0.5 s), parametrize the
+``stream_process`` fixture to run with the streams in the daemon and in a child process, or define their own
 ``sim`` / ``daemon`` fixtures (e.g. function-scoped, for tests that take the exchange down).
 """
 
@@ -19,19 +20,26 @@ if "adapters.testing.contract" not in sys.modules:
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[SimexProcess]:
-    """The simulated exchange, a real process on free ports."""
+def stream_process() -> bool:
+    """Whether the daemon runs the account's streams in a child process (the account's ``stream_process``)."""
+    return False
+
+
+@pytest.fixture(scope="module")
+def sim(stream_process: bool) -> Iterator[SimexProcess]:
+    """The simulated exchange, a real process on free ports (one per daemon: client order ids restart)."""
     with SimexProcess() as process:
         yield process
 
 
 @pytest.fixture(scope="module")
 def daemon(
-    sim: SimexProcess, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    sim: SimexProcess, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, stream_process: bool
 ) -> Iterator[CcxtDaemon]:
     """omsd trading ``bn-1`` at ``sim``."""
     poll = getattr(request.module, "POLL_INTERVAL_S", 0.5)
-    with CcxtDaemon(tmp_path_factory.mktemp("omsd"), sim, poll_interval_s=poll) as process:
+    folder = tmp_path_factory.mktemp("omsd")
+    with CcxtDaemon(folder, sim, poll_interval_s=poll, stream_process=stream_process) as process:
         yield process
 
 

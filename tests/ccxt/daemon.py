@@ -46,6 +46,7 @@ timeout_ms = {timeout_ms}
 enable_rate_limit = false
 poll_interval_s = {poll_interval_s}
 stream_quotes = {stream_quotes}
+stream_process = {stream_process}
 
 [accounts.options]
 defaultType = "spot"
@@ -76,6 +77,7 @@ def ccxt_account_toml(
     poll_interval_s: float = 0.5,
     stream_quotes: bool = True,
     recv_window_ms: int = 2000,
+    stream_process: bool = False,
 ) -> str:
     """An ``[[accounts]]`` table for a binance account at the simulated exchange on ``port`` (BTC/USDT)."""
     return ACCOUNT_TOML.format(
@@ -86,6 +88,7 @@ def ccxt_account_toml(
         timeout_ms=timeout_ms,
         poll_interval_s=poll_interval_s,
         stream_quotes="true" if stream_quotes else "false",
+        stream_process="true" if stream_process else "false",
         recv_window_ms=recv_window_ms,
         lookup_grace_ms=recv_window_ms + 1000,  # the venue's receive window, and a margin
     )
@@ -93,7 +96,8 @@ def ccxt_account_toml(
 
 class CcxtDaemon(DaemonProcess):
     """``omsd run`` with ``bn-1`` at ``sim`` (fast retries, a 3-failure breaker, REST sweeps every
-    ``poll_interval_s``; 0 leaves only the streams, the replies and the queries)."""
+    ``poll_interval_s``; 0 leaves only the streams, the replies and the queries; ``stream_process``: the streams
+    in a child process)."""
 
     def __init__(
         self,
@@ -103,8 +107,11 @@ class CcxtDaemon(DaemonProcess):
         max_retries: int = 2,
         timeout_ms: int = 1500,
         poll_interval_s: float = 0.5,
+        stream_process: bool = False,
     ) -> None:
-        account = ccxt_account_toml(sim.port, timeout_ms=timeout_ms, poll_interval_s=poll_interval_s)
+        account = ccxt_account_toml(
+            sim.port, timeout_ms=timeout_ms, poll_interval_s=poll_interval_s, stream_process=stream_process
+        )
         super().__init__(folder, extra=RESILIENCY.format(max_retries=max_retries) + account)
         self.sim = sim
 

@@ -1,10 +1,12 @@
 """User-stream faults injected at the simulated exchange while omsd trades through ccxt: dropped, duplicated,
 delayed and reordered events, a dropped WebSocket. Every one ends with no lost fill and no duplicate venue
-order, checked against the exchange's own truth.
+order, checked against the exchange's own truth; with the streams in the daemon and in a child process.
 """
 
 import time
 from decimal import Decimal
+
+import pytest
 
 from oms_daemon.client import OmsClient
 from simex import SimexProcess
@@ -12,6 +14,12 @@ from tests.ccxt.daemon import eventually
 from tests.ccxt.truth import assert_matches_exchange, wait_status
 
 D = Decimal
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["streams-in-daemon", "stream-process"])
+def stream_process(request: pytest.FixtureRequest) -> bool:
+    """Every test runs with the account's streams in the daemon and in a child process."""
+    return bool(request.param)
 
 
 def resting_buy(client: OmsClient, quantity: str = "0.2", price: str = "59500") -> int:

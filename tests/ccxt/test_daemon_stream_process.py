@@ -1,0 +1,150 @@
+"""``stream_process = true``: the account's streams run in a child of the daemon, which only gets parsed results.
+
+No REST sweeps here (``poll_interval_s = 0``): a fill the daemon books without an order reply came from the
+stream (through the child) or from the backfill after a reconnect.
+"""
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oms_daemon.client import OmsClient
+from simex import SimexProcess
+from tests.ccxt.daemon import CcxtDaemon, eventually, order_of
+from tests.ccxt.test_daemon_stream_faults import resting_buy, sell_down_to, stream_stat
+from tests.ccxt.truth import assert_matches_exchange, reset_book, wait_status
+
+POLL_INTERVAL_S = 0
+CHILD = "adapters.ccxt.stream_process"
+
+
+@pytest.fixture(scope="module")
+def stream_process() -> bool:
+    """Every daemon here runs its streams in a child process."""
+    return True
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from ``/proc``)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def stream_child(daemon: CcxtDaemon, other_than: int | None = None) -> int:
+    """The pid of the daemon's stream process, once there is one (not ``other_than``)."""
+    assert daemon.process is not None
+    pid = daemon.process.pid
+
+    def found() -> int | None:
+        for child in children(pid):
+            if child != other_than and CHILD in cmdline(child):
+                return child
+        return None
+
+    return int(eventually(found, timeout=15))
+
+
+def subscriptions(sim: SimexProcess) -> int:
+    """How many times a user stream was subscribed at the exchange."""
+    return stream_stat(sim, "method userDataStream.subscribe.signature")
+
+
+def streaming(daemon: CcxtDaemon, sim: SimexProcess, other_than: int | None = None) -> int:
+    """The pid of the daemon's stream process once it has subscribed to the account's user stream."""
+    before = subscriptions(sim)
+    child = stream_child(daemon, other_than)
+    eventually(lambda: subscriptions(sim) > before or (other_than is None and before > 0), timeout=15)
+    return child
+
+
+def backfilled(daemon: CcxtDaemon) -> int:
+    """How many backfills after a reconnect found something (from the daemon's log)."""
+    return daemon.log.read_text().count("backfill (reconnect)")
+
+
+def cmdline(pid: int) -> str:
+    """The command line of ``pid`` ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def gone(pid: int) -> bool:
+    """True when ``pid`` no longer runs (reaped, or a zombie nobody reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_given_stream_process_then_the_streams_run_in_a_child_and_the_daemon_gets_its_results(
+    daemon: CcxtDaemon, client: OmsClient, sim: SimexProcess
+) -> None:
+    # given the daemon's stream process, and a resting buy
+    child = streaming(daemon, sim)
+    order_id = resting_buy(client)
+    # when the child is paused and the market trades through the order
+    os.kill(child, signal.SIGSTOP)
+    try:
+        sell_down_to(sim)
+        # then the daemon does not learn of the fill: only the child reads the stream
+        time.sleep(1.0)
+        assert order_of(client, order_id).status == "NEW"
+    finally:
+        os.kill(child, signal.SIGCONT)
+    # and once the child runs again, the fill it parsed reaches the daemon
+    wait_status(client, order_id, "FILLED")
+    assert_matches_exchange(client, sim, order_id)
+
+
+def test_given_the_child_killed_when_an_order_fills_meanwhile_then_restarted_backfilled_nothing_lost(
+    daemon: CcxtDaemon, client: OmsClient, sim: SimexProcess
+) -> None:
+    # given a resting buy
+    child = streaming(daemon, sim)
+    order_id = resting_buy(client)
+    backfills = backfilled(daemon)
+    # when the stream process is killed and the order fills while it is gone
+    os.kill(child, signal.SIGKILL)
+    sell_down_to(sim)
+    # then the daemon starts a new one, backfills after it is up, and books the fill once
+    streaming(daemon, sim, other_than=child)
+    wait_status(client, order_id, "FILLED")
+    assert backfilled(daemon) > backfills
+    assert_matches_exchange(client, sim, order_id)
+    # and the new child streams: the next resting order's fill arrives without any sweep
+    reset_book(sim)
+    next_order = resting_buy(client)
+    sell_down_to(sim)
+    wait_status(client, next_order, "FILLED")
+
+
+def test_given_the_credentials_then_they_are_not_in_the_childs_argv_or_environment(daemon: CcxtDaemon) -> None:
+    child = stream_child(daemon)
+    exposed = Path(f"/proc/{child}/cmdline").read_bytes() + Path(f"/proc/{child}/environ").read_bytes()
+    assert b"simex-key" not in exposed
+    assert b"simex-secret" not in exposed
+
+
+@pytest.fixture
+def lone_daemon(sim: SimexProcess, tmp_path: Path) -> Iterator[CcxtDaemon]:
+    """A daemon of its own (the test kills it)."""
+    with CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=True) as process:
+        yield process
+
+
+def test_given_the_daemon_killed_then_its_stream_process_ends_too(lone_daemon: CcxtDaemon) -> None:
+    # given the daemon and its stream process
+    child = stream_child(lone_daemon)
+    # when the daemon is killed outright (no shutdown)
+    lone_daemon.kill()
+    # then the child ends by itself: no orphan keeps the account's stream
+    eventually(lambda: gone(child), timeout=10)
