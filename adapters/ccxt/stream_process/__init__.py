@@ -6,7 +6,8 @@ with the daemon's own work. The child (``python -m adapters.ccxt.stream_process`
 (config, credentials, the markets the daemon loaded) on stdin, never in its argv or environment, and runs
 the same ``StreamSupervisor`` as an in-process account: connecting, subscribing, parsing, reconnecting with
 back-off. It writes what the watches return, already parsed, to stdout; the daemon hands each result to
-the same handlers as in-process streams. REST (commands, backfills, snapshots) stays in the daemon.
+the same handlers as in-process streams. REST (commands, backfills, snapshots) stays in the daemon. Once
+its streams are up the child runs at a lower CPU priority (``NICENESS``).
 
 Frames, both ways: a 4-byte big-endian length and msgpack. Child to daemon: ``[watch name, result]``,
 ``["up"]`` when the streams (re)connected, ``["down", reason]`` when they dropped and
@@ -39,6 +40,10 @@ log = logging.getLogger("omsd.ccxt.streams")
 _LENGTH = struct.Struct(">I")
 _STOP_S = 3.0
 """How long a child gets to close its sockets after its stdin closed, before it is terminated."""
+NICENESS = 10
+"""The child's ``nice`` increment once its streams are up (starting up takes a lot of CPU, and must not wait):
+when the CPU is short, the daemon's commands (whose REST replies report what the stream will repeat) go
+before parsing the stream; an idle CPU still parses it at once."""
 
 
 class StreamSetup(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,14 +89,19 @@ def _framed(body: bytes) -> bytes:
 
 
 class _Child(asyncio.SubprocessProtocol):
-    """Splits the child's stdout into frames and hands each to ``on_frame``; ``exited`` is set when it ends."""
+    """Splits the child's stdout into frames and hands each to ``on_frame``; ``exited`` is set when it ends,
+    ``drained`` when its stdout is closed. A child that writes something unreadable is killed (and restarted)."""
 
     def __init__(self, on_frame: Callable[[list[Any]], None]) -> None:
         self._on_frame = on_frame
         self._decode = msgspec.msgpack.Decoder().decode
         self._buffer = bytearray()
+        self._transport: Any = None
         self.exited = asyncio.get_running_loop().create_future()
         self.drained = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
 
     def pipe_data_received(self, fd: int, data: bytes | bytearray) -> None:
         buffer = self._buffer
@@ -102,7 +112,14 @@ class _Child(asyncio.SubprocessProtocol):
             end = start + 4 + length
             if end > size:
                 break
-            payload = self._decode(buffer[start + 4 : end])
+            try:
+                payload = self._decode(buffer[start + 4 : end])
+            except msgspec.DecodeError as error:
+                log.error("stream process wrote an unreadable frame (%s); ending it", error)
+                buffer.clear()
+                if self._transport is not None:
+                    self._transport.kill()
+                return
             start = end
             self._on_frame(payload)
         del buffer[:start]
@@ -133,8 +150,6 @@ class StreamProcess(StreamLink):
         self._handlers = handlers
         self._events: asyncio.Queue[list[Any]] = asyncio.Queue()
         self._lived = False
-        self.pid: int | None = None
-        """The child's process id while it runs (tests look)."""
 
     async def run(self) -> None:
         """Keep a child running and its streams up until cancelled."""
@@ -166,7 +181,6 @@ class StreamProcess(StreamLink):
             )
         except OSError as error:
             return f"stream process did not start: {error}"
-        self.pid = transport.get_pid()
         try:
             transport.get_pipe_transport(0).write(_framed(setup))
             while not child.exited.done():
@@ -180,7 +194,6 @@ class StreamProcess(StreamLink):
                 await asyncio.wait_for(asyncio.shield(child.drained), 1.0)
             return f"stream process exited with {transport.get_returncode()}"
         finally:
-            self.pid = None
             await _stop(transport, child)
 
     async def _control(self, event: list[Any]) -> None:
@@ -272,6 +285,8 @@ async def serve(frames: _Frames) -> None:
     guard = Guard(setup.policy)  # the daemon's breaker is told through "up" and "down"
 
     async def up(first: bool) -> None:
+        if first:
+            os.nice(NICENESS)
         frames.send("up")
 
     def down(reason: str) -> None:
