@@ -1,6 +1,6 @@
 """What omsd adds to an order's round trip: the same flow straight through ccxt, and through omsd, in one run.
 
-    python bench/ccxt_latency.py [--orders 400] [--rounds 10] [--fsync group]
+    python bench/ccxt_latency.py [--orders 400] [--rounds 10] [--fsync group] [--no-stream-process]
 
 One simulated exchange (``python -m simex``, its own process) with two funded API keys.
 
@@ -10,6 +10,8 @@ One simulated exchange (``python -m simex``, its own process) with two funded AP
 - Through omsd: a strategy on raw ZeroMQ, ``submit`` until the order's first venue-confirmed state
   (``NEW``/``FILLED``) arrives on the event stream. In between omsd journals the intent, decides, sends
   the same ccxt ``create_order`` through the resiliency layer, journals the acknowledgement and publishes it.
+  The account's private streams run in a child process (``stream_process = true``) unless
+  ``--no-stream-process``.
 
 Both paths alternate over ``--rounds`` rounds so drift hits both alike. The OMS-added latency is the
 difference of the two distributions' percentiles; the ratio is omsd's p50 over the direct p50.
@@ -87,7 +89,7 @@ def _exchange() -> SimexConfig:
 class Omsd:
     """``omsd run`` on one ccxt account at the simulated exchange, and a raw ZeroMQ strategy on it."""
 
-    def __init__(self, sim: SimexProcess, fsync: str) -> None:
+    def __init__(self, sim: SimexProcess, fsync: str, stream_process: bool = True) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="omsd-ccxt-bench-"))
         self.requests, self.events = free_port(), free_port()
         config = CONFIG.format(
@@ -96,7 +98,9 @@ class Omsd:
             requests=self.requests,
             events=self.events,
             http=free_port(),
-        ) + ccxt_account_toml(sim.port, account_id="bn", api_key=OMSD[0], secret=OMSD[1], **ACCOUNT)
+        ) + ccxt_account_toml(
+            sim.port, account_id="bn", api_key=OMSD[0], secret=OMSD[1], stream_process=stream_process, **ACCOUNT
+        )
         self.config = self.folder / "omsd.toml"
         self.config.write_text(config)
         self.process: asyncio.subprocess.Process | None = None
@@ -185,12 +189,12 @@ def pct(values: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
 
 
-async def run(orders: int, rounds: int, fsync: str) -> None:
+async def run(orders: int, rounds: int, fsync: str, stream_process: bool) -> None:
     with SimexProcess(_exchange()) as sim:
         exchange = ccxt_pro.binance(
             {"apiKey": DIRECT[0], "secret": DIRECT[1], "urls": sim.urls, "enableRateLimit": False, "options": OPTIONS}
         )
-        omsd = Omsd(sim, fsync)
+        omsd = Omsd(sim, fsync, stream_process)
         watchers: list[asyncio.Task[None]] = []
         try:
             await exchange.load_markets()
@@ -217,7 +221,9 @@ async def run(orders: int, rounds: int, fsync: str) -> None:
             await exchange.close()
             await omsd.stop()
     added50, added99 = pct(through, 0.5) - pct(direct, 0.5), pct(through, 0.99) - pct(direct, 0.99)
+    where = "a child process" if stream_process else "the daemon"
     print(f"simulated exchange round trip, market order, {len(direct)} orders per path, fsync={fsync}")
+    print(f"  omsd's private streams run in {where}")
     print(f"  direct ccxt     create_order→reply  p50 {pct(direct, 0.5):7.0f} µs  p99 {pct(direct, 0.99):7.0f} µs")
     print(f"  through omsd    submit→ack on stream p50 {pct(through, 0.5):7.0f} µs  p99 {pct(through, 0.99):7.0f} µs")
     ratio = pct(through, 0.5) / pct(direct, 0.5)
@@ -230,9 +236,15 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=400, help="orders per path")
     parser.add_argument("--rounds", type=int, default=10, help="alternations between the two paths")
     parser.add_argument("--fsync", choices=["group", "always", "none"], default="group")
+    parser.add_argument(
+        "--stream-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="omsd's private streams in a child process (the account's stream_process)",
+    )
     args = parser.parse_args()
     print(native.status())
-    uvloop.run(run(args.orders, args.rounds, args.fsync))
+    uvloop.run(run(args.orders, args.rounds, args.fsync, args.stream_process))
 
 
 if __name__ == "__main__":
