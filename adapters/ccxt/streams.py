@@ -105,6 +105,7 @@ class StreamSupervisor(StreamLink):
         """Keep the streams up until cancelled."""
         attempt = 0
         while True:
+            await self._gate_open()
             self._client.ws_dial_backoff = {}
             loops = [asyncio.create_task(self._loop(name, watch, handle)) for name, watch, handle in self._watches]
             error: BaseException | None = None
@@ -129,6 +130,12 @@ class StreamSupervisor(StreamLink):
             attempt += 1
             log.warning("private stream lost (%s); reconnecting in %.2fs", error, delay)
             await asyncio.sleep(delay)
+
+    async def _gate_open(self) -> None:
+        """Wait out the account's rate-limit pause: connecting and subscribing count at the venue too."""
+        gate = self._guard().gate
+        while (left := gate.remaining) > 0:
+            await asyncio.sleep(left)
 
     async def _loop(self, name: str, watch: Callable[[], Awaitable[Any]], handle: Callable[[Any], None]) -> None:
         while True:

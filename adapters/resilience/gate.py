@@ -22,6 +22,7 @@ class RateGate:
         self.reason = ""
         self._limited = False
         self._trial = False
+        self._watchers: list[Callable[[float], None]] = []
 
     @property
     def remaining(self) -> float:
@@ -33,6 +34,14 @@ class RateGate:
         """True from a rate limit until a call has gone through after it."""
         return self._limited
 
+    def watch(self, watcher: Callable[[float], None]) -> None:
+        """Tell ``watcher`` the seconds left of every pause from now on (callers the gate does not see)."""
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: Callable[[float], None]) -> None:
+        """Stop telling ``watcher``."""
+        self._watchers.remove(watcher)
+
     def pause(self, seconds: float, reason: str = "") -> None:
         """Close the gate for ``seconds`` from now (never shortens a longer pause)."""
         self._limited = True
@@ -40,6 +49,8 @@ class RateGate:
         if until > self.paused_until:
             self.paused_until = until
             self.reason = reason
+            for watcher in self._watchers:
+                watcher(until - self._clock())
 
     async def enter(self) -> bool:
         """Wait until this caller may go; True when it goes as the one trial after a pause."""

@@ -20,6 +20,7 @@ from tests.ccxt.truth import assert_matches_exchange, reset_book, wait_status
 
 POLL_INTERVAL_S = 0
 CHILD = "adapters.ccxt.stream_process"
+ORDER = "/api/v3/order"
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +126,25 @@ def test_given_the_child_killed_when_an_order_fills_meanwhile_then_restarted_bac
     next_order = resting_buy(client)
     sell_down_to(sim)
     wait_status(client, next_order, "FILLED")
+
+
+def test_given_a_429_while_the_child_restarts_then_it_connects_only_after_retry_after_without_a_ban(
+    daemon: CcxtDaemon, client: OmsClient, sim: SimexProcess
+) -> None:
+    # given the next submit answered 429 (Retry-After 1 s), and the stream process killed just before it
+    child = streaming(daemon, sim)
+    subscribed = subscriptions(sim)
+    sim.control.add_faults({"kind": "http_error", "status": 429, "retry_after": 1, "method": "POST", "path": ORDER})
+    os.kill(child, signal.SIGKILL)
+    started = time.monotonic()
+    reply = client.submit("BTC/USDT", "BUY", "0.01")
+    # then the new child waits the pause out like the submit does: subscribed again, the order placed, no ban
+    streaming(daemon, sim, other_than=child)
+    assert subscriptions(sim) > subscribed
+    wait_status(client, reply.order_id, "FILLED")
+    assert time.monotonic() - started >= 1.0
+    assert not sim.control.stats()["faults"].get("escalated_to_418")
+    assert_matches_exchange(client, sim, reply.order_id)
 
 
 def test_given_the_credentials_then_they_are_not_in_the_childs_argv_or_environment(daemon: CcxtDaemon) -> None:

@@ -74,3 +74,17 @@ async def test_given_the_trial_is_limited_again_then_the_gate_stays_closed() -> 
     gate.pause(0.2)
     gate.leave(trial, limited=True)
     assert gate.limited and gate.remaining > 0.1
+
+
+def test_given_a_watcher_then_it_is_told_each_longer_pause_until_unwatched() -> None:
+    clock = Clock()
+    gate = RateGate(clock)
+    told: list[float] = []
+    gate.watch(told.append)
+    gate.pause(2.0)
+    gate.pause(1.0)  # shorter than the pause running: nothing changes, nothing told
+    clock.now += 1.5
+    gate.pause(3.0)
+    gate.unwatch(told.append)
+    gate.pause(10.0)
+    assert told == [2.0, 3.0]

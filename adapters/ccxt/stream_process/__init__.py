@@ -9,11 +9,14 @@ back-off. It writes what the watches return, already parsed, to stdout; the daem
 the same handlers as in-process streams. REST (commands, backfills, snapshots) stays in the daemon. Once
 its streams are up the child runs at a lower CPU priority (``NICENESS``).
 
-Frames, both ways: a 4-byte big-endian length and msgpack. Child to daemon: ``[watch name, result]``,
-``["up"]`` when the streams (re)connected, ``["down", reason]`` when they dropped and
-``["log", level, logger, text]`` (the child's log records, logged by the daemon). The child ends when its
-stdin reaches EOF: the daemon closed it, or died, so no child outlives a ``kill -9`` of the daemon. A child
-that dies is a stream loss: restarted with the stream back-off, then backfilled like any reconnect.
+Frames, both ways: a 4-byte big-endian length and msgpack. Child to daemon: ``["ready"]`` once it has
+started (the daemon then sends the setup), ``[watch name, result]``, ``["up"]`` when the streams
+(re)connected, ``["down", reason]`` when they dropped and ``["log", level, logger, text]`` (the child's log
+records, logged by the daemon). Daemon to child: the ``StreamSetup``, then ``["pause", seconds]`` whenever
+the account is rate-limited (connecting and subscribing count at the venue too: the child waits at its own
+gate like every REST call does). The child ends when its stdin reaches EOF: the daemon closed it, or died,
+so no child outlives a ``kill -9`` of the daemon. A child that dies is a stream loss: restarted with the
+stream back-off, then backfilled like any reconnect.
 """
 
 import asyncio
@@ -156,7 +159,7 @@ class StreamProcess(StreamLink):
         attempt = 0
         while True:
             self._lived = False
-            error = await self._child(msgspec.msgpack.encode(await self._setup()))
+            error = await self._child()
             self._went_down(error)  # a child that died (or never started) is a stream loss like any other
             if self._lived:
                 attempt = 0
@@ -165,8 +168,8 @@ class StreamProcess(StreamLink):
             log.warning("%s; restarting it in %.2fs", error, delay)
             await asyncio.sleep(delay)
 
-    async def _child(self, setup: bytes) -> str:
-        """Run one child until it ends; why it ended."""
+    async def _child(self) -> str:
+        """Run one child until it ends (it starts while the markets load); why it ended."""
         loop = asyncio.get_running_loop()
         self._events = asyncio.Queue()
         try:
@@ -182,19 +185,41 @@ class StreamProcess(StreamLink):
         except OSError as error:
             return f"stream process did not start: {error}"
         try:
-            transport.get_pipe_transport(0).write(_framed(setup))
-            while not child.exited.done():
-                event = asyncio.ensure_future(self._events.get())
-                await asyncio.wait((event, child.exited), return_when=asyncio.FIRST_COMPLETED)
-                if not event.done():
-                    event.cancel()
-                    break
-                await self._control(event.result())
+            if await self._event(child) is not None:  # the child is ready (imports done): it connects on its setup
+                await self._serve(transport.get_pipe_transport(0), child)
             with contextlib.suppress(TimeoutError):  # the frames it wrote before it ended are still handled
                 await asyncio.wait_for(asyncio.shield(child.drained), 1.0)
             return f"stream process exited with {transport.get_returncode()}"
         finally:
             await _stop(transport, child)
+
+    async def _serve(self, stdin: Any, child: _Child) -> None:
+        """Send the setup, then the account's rate-limit pauses (the child's connects wait them out), and act on
+        the child's "up" and "down" until it exits."""
+        setup = msgspec.msgpack.encode(await self._setup())
+        gate = self._guard().gate
+
+        def pause(seconds: float) -> None:
+            stdin.write(_framed(msgspec.msgpack.encode(("pause", seconds))))
+
+        stdin.write(_framed(setup))
+        if gate.remaining > 0:
+            pause(gate.remaining)
+        gate.watch(pause)
+        try:
+            while (event := await self._event(child)) is not None:
+                await self._control(event)
+        finally:
+            gate.unwatch(pause)
+
+    async def _event(self, child: _Child) -> list[Any] | None:
+        """The child's next control frame ("ready", "up", "down"); None once it has exited."""
+        event = asyncio.ensure_future(self._events.get())
+        await asyncio.wait((event, child.exited), return_when=asyncio.FIRST_COMPLETED)
+        if event.done():
+            return event.result()
+        event.cancel()
+        return None
 
     async def _control(self, event: list[Any]) -> None:
         if event[0] == "up":
@@ -210,7 +235,7 @@ class StreamProcess(StreamLink):
             deliver(name, handle, payload[1])
         elif name == "log":
             logging.getLogger(payload[2]).log(payload[1], "%s", payload[3])
-        elif name in ("up", "down"):
+        elif name in ("ready", "up", "down"):
             self._events.put_nowait(payload)
 
 
@@ -268,17 +293,18 @@ class _Forward(logging.Handler):
         self._frames.send("log", record.levelno, record.name, self.format(record))
 
 
-async def _read_setup(stdin: asyncio.StreamReader) -> StreamSetup:
+async def _read_frame(stdin: asyncio.StreamReader) -> bytes:
     (length,) = _LENGTH.unpack(await stdin.readexactly(_LENGTH.size))
-    return msgspec.msgpack.decode(await stdin.readexactly(length), type=StreamSetup)
+    return await stdin.readexactly(length)
 
 
 async def serve(frames: _Frames) -> None:
-    """The child: read the setup, run the streams until stdin reaches EOF, close the client."""
+    """The child: say it is ready, read the setup, run the streams until stdin reaches EOF, close the client."""
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-    setup = await _read_setup(stdin)
+    frames.send("ready")
+    setup = msgspec.msgpack.decode(await _read_frame(stdin), type=StreamSetup)
     logging.getLogger().setLevel(setup.log_level)
     client = build_stream(setup.config, setup.credentials())
     client.set_markets(setup.markets, setup.currencies)
@@ -296,7 +322,11 @@ async def serve(frames: _Frames) -> None:
     supervisor = StreamSupervisor(client, watches, up, lambda: guard, setup.policy, down)
     streams = asyncio.create_task(supervisor.run())
     try:
-        await stdin.read()  # until EOF
+        while True:  # the daemon's rate-limit pauses, until EOF
+            _, seconds = msgspec.msgpack.decode(await _read_frame(stdin))
+            guard.gate.pause(seconds, "the daemon was rate-limited")
+    except asyncio.IncompleteReadError:
+        pass
     finally:
         streams.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
