@@ -19,7 +19,7 @@ from adapters.ccxt.config import CcxtVenueConfig, Credentials
 from adapters.ccxt.errors import Refusal, is_duplicate_client_id, rest_call
 from adapters.ccxt.exchange import build_rest, build_stream, has_streams
 from adapters.ccxt.stream_process import StreamProcess, StreamSetup
-from adapters.ccxt.streams import StreamSupervisor, watch_calls
+from adapters.ccxt.streams import HEARTBEAT_S, StreamSupervisor, watch_calls
 from adapters.ccxt.tracker import OrderTracker
 from adapters.ccxt.translate import (
     instrument_from_market,
@@ -47,8 +47,6 @@ __all__ = ["AccountSession"]
 log = logging.getLogger("omsd.ccxt")
 T = TypeVar("T")
 ZERO = Decimal(0)
-HEARTBEAT_S = 1.0
-"""How often a connected private stream is reported alive (``StreamHeartbeat``)."""
 _TERMINAL = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
 
 
@@ -400,7 +398,7 @@ class AccountSession:
         """While the private stream is connected, tell the daemon it is alive (quiet streams say nothing)."""
         while True:
             await asyncio.sleep(HEARTBEAT_S)
-            if self.supervisor is not None and self.supervisor.connected:
+            if self.supervisor is not None and self.supervisor.alive():
                 inbox.put(StreamHeartbeat(ts_recv=inbox.now_ns(), account_id=self.config.account_id))
 
     async def _sweep_loop(self) -> None:

@@ -20,9 +20,12 @@ from typing import Any
 from adapters.ccxt.config import CcxtVenueConfig
 from adapters.resilience import Backoff, Guard, ResiliencePolicy
 
-__all__ = ["StreamLink", "StreamSupervisor", "Watch", "deliver", "watch_calls"]
+__all__ = ["HEARTBEAT_S", "StreamLink", "StreamSupervisor", "Watch", "deliver", "watch_calls"]
 
 log = logging.getLogger("omsd.ccxt.streams")
+
+HEARTBEAT_S = 1.0
+"""How often a connected private stream is reported alive (``StreamHeartbeat``)."""
 
 Watch = tuple[str, Callable[[], Awaitable[Any]], Callable[[Any], None]]
 """(name, the watch call, what to do with each result)."""
@@ -68,6 +71,10 @@ class StreamLink:
         self.connected = False
         self.connects = 0
         self.disconnects = 0
+
+    def alive(self) -> bool:
+        """True while the streams are up and whoever runs them is known to be running."""
+        return self.connected
 
     async def _went_up(self) -> None:
         self.connected = True

@@ -97,7 +97,7 @@ def ccxt_account_toml(
 class CcxtDaemon(DaemonProcess):
     """``omsd run`` with ``bn-1`` at ``sim`` (fast retries, a 3-failure breaker, REST sweeps every
     ``poll_interval_s``; 0 leaves only the streams, the replies and the queries; ``stream_process``: the streams
-    in a child process)."""
+    in a child process; ``extra``: more TOML tables)."""
 
     def __init__(
         self,
@@ -108,11 +108,12 @@ class CcxtDaemon(DaemonProcess):
         timeout_ms: int = 1500,
         poll_interval_s: float = 0.5,
         stream_process: bool = False,
+        extra: str = "",
     ) -> None:
         account = ccxt_account_toml(
             sim.port, timeout_ms=timeout_ms, poll_interval_s=poll_interval_s, stream_process=stream_process
         )
-        super().__init__(folder, extra=RESILIENCY.format(max_retries=max_retries) + account)
+        super().__init__(folder, extra=RESILIENCY.format(max_retries=max_retries) + extra + account)
         self.sim = sim
 
     def start(self) -> "CcxtDaemon":

@@ -155,6 +155,32 @@ def test_given_the_credentials_then_they_are_not_in_the_childs_argv_or_environme
 
 
 @pytest.fixture
+def watched_daemon(sim: SimexProcess, tmp_path: Path) -> Iterator[CcxtDaemon]:
+    """A daemon of its own that calls a user stream silent for 1.5 s stale."""
+    feeds = "\n[feeds]\nuser_stream_max_silence_ms = 1500\n"
+    with CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=True, extra=feeds) as process:
+        yield process
+
+
+def test_given_the_child_hangs_then_the_account_stream_goes_stale_until_it_runs_again(
+    watched_daemon: CcxtDaemon, sim: SimexProcess
+) -> None:
+    # given a quiet but healthy stream: the child's heartbeats keep it fresh
+    child = streaming(watched_daemon, sim)
+    time.sleep(2.5)
+    assert watched_daemon.alerts("feed_stale") == 0
+    # when the child hangs (stopped), its socket still open
+    os.kill(child, signal.SIGSTOP)
+    try:
+        # then the daemon stops vouching for the stream: it goes stale
+        eventually(lambda: watched_daemon.alerts("feed_stale") == 1, timeout=10)
+    finally:
+        os.kill(child, signal.SIGCONT)
+    # and it recovers once the child runs again
+    eventually(lambda: watched_daemon.alerts("feed_recovered") >= 1, timeout=10)
+
+
+@pytest.fixture
 def lone_daemon(sim: SimexProcess, tmp_path: Path) -> Iterator[CcxtDaemon]:
     """A daemon of its own (the test kills it)."""
     with CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=True) as process:

@@ -11,12 +11,13 @@ its streams are up the child runs at a lower CPU priority (``NICENESS``).
 
 Frames, both ways: a 4-byte big-endian length and msgpack. Child to daemon: ``["ready"]`` once it has
 started (the daemon then sends the setup), ``[watch name, result]``, ``["up"]`` when the streams
-(re)connected, ``["down", reason]`` when they dropped and ``["log", level, logger, text]`` (the child's log
-records, logged by the daemon). Daemon to child: the ``StreamSetup``, then ``["pause", seconds]`` whenever
-the account is rate-limited (connecting and subscribing count at the venue too: the child waits at its own
-gate like every REST call does). The child ends when its stdin reaches EOF: the daemon closed it, or died,
-so no child outlives a ``kill -9`` of the daemon. A child that dies is a stream loss: restarted with the
-stream back-off, then backfilled like any reconnect.
+(re)connected, ``["down", reason]`` when they dropped, ``["beat"]`` while they are up (a child that hangs
+goes quiet) and ``["log", level, logger, text]`` (the child's log records, logged by the daemon). Daemon to
+child: the ``StreamSetup``, then ``["pause", seconds]`` whenever the account is rate-limited (connecting and
+subscribing count at the venue too: the child waits at its own gate like every REST call does). The child
+ends when its stdin reaches EOF: the daemon closed it, or died, so no child outlives a ``kill -9`` of the
+daemon. A child that dies is a stream loss: restarted with the stream back-off, then backfilled like any
+reconnect.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ import os
 import signal
 import struct
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -33,7 +35,7 @@ import msgspec
 
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 from adapters.ccxt.exchange import build_stream
-from adapters.ccxt.streams import StreamLink, StreamSupervisor, deliver, watch_calls
+from adapters.ccxt.streams import HEARTBEAT_S, StreamLink, StreamSupervisor, deliver, watch_calls
 from adapters.resilience import Guard, ResiliencePolicy
 
 __all__ = ["StreamProcess", "StreamSetup"]
@@ -43,6 +45,8 @@ log = logging.getLogger("omsd.ccxt.streams")
 _LENGTH = struct.Struct(">I")
 _STOP_S = 3.0
 """How long a child gets to close its sockets after its stdin closed, before it is terminated."""
+_SILENT_S = 3 * HEARTBEAT_S
+"""A child not heard from for this long is not counted alive (it says it is every ``HEARTBEAT_S / 2``)."""
 NICENESS = 10
 """The child's ``nice`` increment once its streams are up (starting up takes a lot of CPU, and must not wait):
 when the CPU is short, the daemon's commands (whose REST replies report what the stream will repeat) go
@@ -153,6 +157,12 @@ class StreamProcess(StreamLink):
         self._handlers = handlers
         self._events: asyncio.Queue[list[Any]] = asyncio.Queue()
         self._lived = False
+        self._heard = 0.0
+
+    def alive(self) -> bool:
+        """True while the child says its streams are up and it was heard from lately (a child that hangs,
+        e.g. stopped, goes quiet: the daemon's stream heartbeats stop with it)."""
+        return self.connected and time.monotonic() - self._heard < _SILENT_S
 
     async def run(self) -> None:
         """Keep a child running and its streams up until cancelled."""
@@ -235,7 +245,10 @@ class StreamProcess(StreamLink):
             deliver(name, handle, payload[1])
         elif name == "log":
             logging.getLogger(payload[2]).log(payload[1], "%s", payload[3])
+        elif name == "beat":
+            self._heard = time.monotonic()
         elif name in ("ready", "up", "down"):
+            self._heard = time.monotonic()
             self._events.put_nowait(payload)
 
 
@@ -321,6 +334,7 @@ async def serve(frames: _Frames) -> None:
     watches = [(name, call, frames.result(name)) for name, call in watch_calls(client, setup.config).items()]
     supervisor = StreamSupervisor(client, watches, up, lambda: guard, setup.policy, down)
     streams = asyncio.create_task(supervisor.run())
+    beats = asyncio.create_task(_beat(supervisor, frames))
     try:
         while True:  # the daemon's rate-limit pauses, until EOF
             _, seconds = msgspec.msgpack.decode(await _read_frame(stdin))
@@ -328,11 +342,20 @@ async def serve(frames: _Frames) -> None:
     except asyncio.IncompleteReadError:
         pass
     finally:
-        streams.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await streams
+        for task in (beats, streams):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.close(), _STOP_S - 1)
+
+
+async def _beat(supervisor: StreamSupervisor, frames: _Frames) -> None:
+    """While the streams are up, tell the daemon this child is running."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_S / 2)
+        if supervisor.connected:
+            frames.send("beat")
 
 
 def main() -> None:
