@@ -390,9 +390,12 @@ class AccountSession:
             self._tracker().emit(BalancesSnapshot, balances=rows)
 
     async def _on_up(self, first: bool) -> None:
-        """A stream (re)connected: after a reconnect, backfill what the gap hid."""
+        """A stream (re)connected: backfill what the gap hid (after the first connect: what orders placed before
+        it did meanwhile)."""
         if not first:
             await self.sweep("reconnect", all_symbols=True)
+        elif self._tracker().active_symbols():
+            await self.sweep("connect")
 
     async def _heartbeats(self, inbox: Inbox) -> None:
         """While the private stream is connected, tell the daemon it is alive (quiet streams say nothing)."""

@@ -180,6 +180,24 @@ def test_given_the_child_hangs_then_the_account_stream_goes_stale_until_it_runs_
     eventually(lambda: watched_daemon.alerts("feed_recovered") >= 1, timeout=10)
 
 
+@pytest.mark.parametrize("in_child", [False, True], ids=["streams-in-daemon", "stream-process"])
+def test_given_streams_slow_to_connect_when_an_order_fills_before_then_the_first_connect_backfills_it(
+    tmp_path: Path, in_child: bool
+) -> None:
+    # given an exchange that holds WebSocket handshakes for 2 s, and a fresh daemon without REST sweeps
+    with SimexProcess() as sim:
+        sim.control.add_faults({"kind": "stall", "method": "GET", "path": "/ws", "seconds": 2, "times": 0})
+        daemon = CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=in_child)
+        with daemon, daemon.client() as client:
+            # when a resting order fills before the streams are up
+            order_id = resting_buy(client)
+            sell_down_to(sim)
+            sim.control.clear_faults()
+            # then the streams' first connect backfills the fill (nothing else would: no sweep, no reconnect)
+            wait_status(client, order_id, "FILLED")
+            assert_matches_exchange(client, sim, order_id)
+
+
 @pytest.fixture
 def lone_daemon(sim: SimexProcess, tmp_path: Path) -> Iterator[CcxtDaemon]:
     """A daemon of its own (the test kills it)."""
