@@ -15,7 +15,7 @@ from oms_daemon.client import OmsClient
 from simex import SimexProcess
 from tests.daemon.process import DaemonProcess, eventually
 
-__all__ = ["ACCOUNT", "CcxtDaemon", "ccxt_account_toml", "eventually", "order_of"]
+__all__ = ["ACCOUNT", "CcxtDaemon", "ccxt_account_toml", "eventually", "order_of", "subscriptions"]
 
 ACCOUNT = "bn-1"
 
@@ -109,19 +109,25 @@ class CcxtDaemon(DaemonProcess):
         poll_interval_s: float = 0.5,
         stream_process: bool = False,
         extra: str = "",
+        wait_for_streams: bool = True,
     ) -> None:
         account = ccxt_account_toml(
             sim.port, timeout_ms=timeout_ms, poll_interval_s=poll_interval_s, stream_process=stream_process
         )
         super().__init__(folder, extra=RESILIENCY.format(max_retries=max_retries) + extra + account)
         self.sim = sim
+        self.wait_for_streams = wait_for_streams
 
     def start(self) -> "CcxtDaemon":
         """Start, then wait for the start-up reconciliation to bring the account's balances (until then a
-        buy would be refused for funds)."""
+        buy would be refused for funds) and, unless told not to, for the account's user stream to be
+        subscribed (a stream process takes a moment to start)."""
+        subscribed = subscriptions(self.sim)
         super().start()
         with self.client() as client:
             eventually(lambda: client.account().balances, timeout=15)
+        if self.wait_for_streams:
+            eventually(lambda: subscriptions(self.sim) > subscribed, timeout=15)
         return self
 
     def client(self, account: str = ACCOUNT, strategy: str = "s1", **kw: Any) -> OmsClient:
@@ -137,6 +143,11 @@ class CcxtDaemon(DaemonProcess):
         """How many alerts with ``code`` the daemon raised so far."""
         found = re.findall(rf'omsd_alerts_total\{{code="{re.escape(code)}",[^}}]*\}} ([0-9.e+]+)', self.metrics())
         return int(sum(float(v) for v in found))
+
+
+def subscriptions(sim: SimexProcess) -> int:
+    """How many times a user stream was subscribed at the exchange."""
+    return int(sim.control.stats()["user_streams"].get("method userDataStream.subscribe.signature", 0))
 
 
 def order_of(client: OmsClient, order_id: int | None) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from simex import SimexProcess
-from tests.ccxt.daemon import CcxtDaemon, eventually
+from tests.ccxt.daemon import CcxtDaemon, eventually, subscriptions
 from tests.ccxt.truth import assert_matches_exchange, wait_status
 from tests.daemon.process import ROOT
 
@@ -42,10 +42,6 @@ def dead_letters(daemon: CcxtDaemon) -> list[dict]:
     listed = omsd(daemon, "dlq", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     return json.loads(listed.stdout)
-
-
-def subscriptions(sim: SimexProcess) -> int:
-    return int(sim.control.stats()["user_streams"].get("method userDataStream.subscribe.signature", 0))
 
 
 def test_given_the_exchange_down_then_new_risk_refused_until_it_is_back_and_streams_return_within_5s(

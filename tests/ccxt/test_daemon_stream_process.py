@@ -14,8 +14,8 @@ import pytest
 
 from oms_daemon.client import OmsClient
 from simex import SimexProcess
-from tests.ccxt.daemon import CcxtDaemon, eventually, order_of
-from tests.ccxt.test_daemon_stream_faults import resting_buy, sell_down_to, stream_stat
+from tests.ccxt.daemon import CcxtDaemon, eventually, order_of, subscriptions
+from tests.ccxt.test_daemon_stream_faults import resting_buy, sell_down_to
 from tests.ccxt.truth import assert_matches_exchange, reset_book, wait_status
 
 POLL_INTERVAL_S = 0
@@ -49,11 +49,6 @@ def stream_child(daemon: CcxtDaemon, other_than: int | None = None) -> int:
         return None
 
     return int(eventually(found, timeout=15))
-
-
-def subscriptions(sim: SimexProcess) -> int:
-    """How many times a user stream was subscribed at the exchange."""
-    return stream_stat(sim, "method userDataStream.subscribe.signature")
 
 
 def streaming(daemon: CcxtDaemon, sim: SimexProcess, other_than: int | None = None) -> int:
@@ -187,7 +182,7 @@ def test_given_streams_slow_to_connect_when_an_order_fills_before_then_the_first
     # given an exchange that holds WebSocket handshakes for 2 s, and a fresh daemon without REST sweeps
     with SimexProcess() as sim:
         sim.control.add_faults({"kind": "stall", "method": "GET", "path": "/ws", "seconds": 2, "times": 0})
-        daemon = CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=in_child)
+        daemon = CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=in_child, wait_for_streams=False)
         with daemon, daemon.client() as client:
             # when a resting order fills before the streams are up
             order_id = resting_buy(client)
