@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
+import uvloop
 
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 from adapters.ccxt.exchange import build_stream
@@ -86,6 +87,9 @@ class StreamSetup(msgspec.Struct, frozen=True, kw_only=True):
     def credentials(self) -> Credentials:
         """The account's credentials."""
         return Credentials(self.api_key, self.secret, self.password, self.uid)
+
+    def __repr__(self) -> str:
+        return f"StreamSetup({self.config.account_id}, credentials ***)"
 
 
 def _framed(body: bytes) -> bytes:
@@ -256,10 +260,10 @@ async def _stop(transport: asyncio.SubprocessTransport, child: _Child) -> None:
     """End a child: close its stdin, let it close its sockets, then terminate it, then kill it."""
     with contextlib.suppress(Exception):
         transport.get_pipe_transport(0).close()
-    for signal_it in (None, transport.terminate, transport.kill):
-        if signal_it is not None:
+    for send_signal in (None, transport.terminate, transport.kill):
+        if send_signal is not None:
             with contextlib.suppress(ProcessLookupError):
-                signal_it()
+                send_signal()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(child.exited), _STOP_S)
             break
@@ -311,7 +315,7 @@ async def _read_frame(stdin: asyncio.StreamReader) -> bytes:
     return await stdin.readexactly(length)
 
 
-async def serve(frames: _Frames) -> None:
+async def _serve(frames: _Frames) -> None:
     """The child: say it is ready, read the setup, run the streams until stdin reaches EOF, close the client."""
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
@@ -365,6 +369,4 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.getLogger().addHandler(_Forward(frames))
-    import uvloop
-
-    uvloop.run(serve(frames))
+    uvloop.run(_serve(frames))
