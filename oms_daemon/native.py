@@ -102,7 +102,7 @@ class SourceFinder(importlib.abc.MetaPathFinder):
 
 def guard(package: Path = CORE, name: str = "oms_daemon.core", modules: Sequence[str] = CORE_MODULES) -> None:
     """Import stale (or, with ``OMSD_PURE_PYTHON=1``, all) compiled modules of ``package`` from source."""
-    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+    if _pure_python():
         skipped = compiled_modules(package, modules)
     else:
         skipped = stale_modules(package, modules)
@@ -153,7 +153,13 @@ def clean() -> list[Path]:
 
 
 def status() -> str:
-    """One line: how many core modules are compiled, and which are stale."""
+    """One line: how many core modules run compiled, and which are stale or ignored."""
+    if _pure_python():
+        return f"native core: ignored ({PURE_PYTHON_ENV}=1): the core runs from source"
     stale = stale_modules(CORE, CORE_MODULES)
     line = f"native core: {len(compiled_modules())} of {len(CORE_MODULES)} modules compiled"
     return line + (f"; stale (source used): {', '.join(stale)}" if stale else "")
+
+
+def _pure_python() -> bool:
+    return os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0")
