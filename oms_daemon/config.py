@@ -224,7 +224,7 @@ class CcxtAccount(_AccountBase, frozen=True, kw_only=True, tag="ccxt"):
     """How often orders and trades are swept over REST while orders are open (0: after reconnects only)."""
     stream_balances: bool = True
     stream_quotes: bool = False
-    stream_process: bool = False
+    stream_process: bool = True
     """Run the account's streams (connect, parse, reconnect) in a child process, off the daemon's thread."""
 
 

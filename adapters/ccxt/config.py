@@ -38,8 +38,8 @@ class CcxtVenueConfig(msgspec.Struct, frozen=True, kw_only=True):
     REST call (a submit without an answer by then has an unknown outcome). ``poll_interval_s`` is how
     often orders and trades are swept over REST while orders are open, for events a stream dropped
     (0: only after reconnects). ``stream_quotes`` feeds best bid/ask into the OMS as ``MarketQuote``.
-    ``stream_process`` runs the streams (connecting, parsing, reconnecting) in a child process, so parsing
-    them does not delay the daemon's own work; REST stays in the daemon.
+    ``stream_process`` (the default) runs the streams (connecting, parsing, reconnecting) in a child process,
+    so parsing them does not delay the daemon's own work; REST stays in the daemon. False keeps them in it.
     """
 
     account_id: str
@@ -53,6 +53,6 @@ class CcxtVenueConfig(msgspec.Struct, frozen=True, kw_only=True):
     stream_private: bool = True
     stream_balances: bool = True
     stream_quotes: bool = False
-    stream_process: bool = False
+    stream_process: bool = True
     poll_interval_s: float = 5.0
     backfill_margin_s: float = 5.0

@@ -22,7 +22,7 @@ if "adapters.testing.contract" not in sys.modules:
 @pytest.fixture(scope="module")
 def stream_process() -> bool:
     """Whether the daemon runs the account's streams in a child process (the account's ``stream_process``)."""
-    return False
+    return True
 
 
 @pytest.fixture(scope="module")

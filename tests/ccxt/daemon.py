@@ -77,7 +77,7 @@ def ccxt_account_toml(
     poll_interval_s: float = 0.5,
     stream_quotes: bool = True,
     recv_window_ms: int = 2000,
-    stream_process: bool = False,
+    stream_process: bool = True,
 ) -> str:
     """An ``[[accounts]]`` table for a binance account at the simulated exchange on ``port`` (BTC/USDT)."""
     return ACCOUNT_TOML.format(
@@ -107,7 +107,7 @@ class CcxtDaemon(DaemonProcess):
         max_retries: int = 2,
         timeout_ms: int = 1500,
         poll_interval_s: float = 0.5,
-        stream_process: bool = False,
+        stream_process: bool = True,
         extra: str = "",
         wait_for_streams: bool = True,
     ) -> None:
