@@ -944,28 +944,31 @@ class PaperExchange:
         levels = book.buy_levels if buy else book.sell_levels
         if levels is not None:
             return levels[0] if levels else None
-        touch, size = (book.ask, book.ask_size) if buy else (book.bid, book.bid_size)
+        if buy:
+            return self._touch(book.ask, book.ask_size, book.tick, up=True)
+        return self._touch(book.bid, book.bid_size, book.tick, up=False)
+
+    def _touch(self, touch: Decimal | None, size: Decimal | None, tick: Decimal | None, up: bool) -> Level | None:
+        """The touch level with its taker price; None when the quote shows none."""
         if touch is None or touch <= 0 or (size is not None and size <= 0):
             return None
-        return touch, _round(touch * (self._slip_up if buy else self._slip_down), book.tick, buy), size
+        return touch, _round(touch * (self._slip_up if up else self._slip_down), tick, up), size
 
     def _levels(self, touch: Decimal | None, size: Decimal | None, tick: Decimal | None, up: bool) -> list[Level]:
         """The simulated book on one side: the touch and deeper levels, with taker prices."""
-        if touch is None or touch <= 0 or (size is not None and size <= 0):
+        first = self._touch(touch, size, tick, up)
+        if first is None:
             return []
+        levels = [first]
+        if size is None:
+            return levels
         slip = self._slip_up if up else self._slip_down
-        levels: list[Level] = []
-        for i in range(self._depth):
-            if i == 0:
-                price = touch
-            else:
-                away = self._step * i
-                price = _round(touch * (ONE + away if up else ONE - away), tick, up)
-                if price <= 0:
-                    break
-            levels.append((price, _round(price * slip, tick, up), size))
-            if size is None:
+        for i in range(1, self._depth):
+            away = self._step * i
+            price = _round(first[0] * (ONE + away if up else ONE - away), tick, up)
+            if price <= 0:
                 break
+            levels.append((price, _round(price * slip, tick, up), size))
         return levels
 
 
