@@ -7,9 +7,10 @@ One simulated exchange (``python -m simex``, its own process) with two funded AP
 - Direct: plain ccxt, ``create_order`` (market, 0.001 BTC, a client order id) until its reply, with the
   private streams omsd also keeps open (``watch_orders``, ``watch_my_trades``, ``watch_balance``) running, as a
   strategy trading directly would, so the exchange does the same work for both paths.
-- Through omsd: a strategy on raw ZeroMQ, ``submit`` until the order's first venue-confirmed state
-  (``NEW``/``FILLED``) arrives on the event stream. In between omsd journals the intent, decides, sends
-  the same ccxt ``create_order`` through the resiliency layer, journals the acknowledgement and publishes it.
+- Through omsd: a strategy on the shipped client (``oms_daemon.client.AsyncOmsClient``, as strategies use it),
+  ``submit`` until the order's first venue-confirmed state (``NEW``/``FILLED``) arrives on its event stream. In
+  between omsd journals the intent, decides, sends the same ccxt ``create_order`` through the resiliency layer,
+  journals the acknowledgement and publishes it.
   The account's private streams run in a child process (``stream_process = true``) unless
   ``--no-stream-process``.
 
@@ -21,27 +22,26 @@ omsd's main thread spends per order (``/proc``, Linux) is summed over the omsd r
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
+from contextlib import aclosing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import ccxt.pro as ccxt_pro
-import msgspec
 import uvloop
-import zmq
-import zmq.asyncio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.daemon import ROOT
 from oms_daemon import native
+from oms_daemon.client import AsyncOmsClient, OmsClientError
 from simex import SimAccount, SimexConfig, SimexProcess, SimSymbol, free_port
 from tests.ccxt.daemon import ccxt_account_toml
 
-encode, decode = msgspec.msgpack.encode, msgspec.msgpack.decode
 DIRECT, OMSD = ("bench-direct", "s-direct"), ("bench-omsd", "s-omsd")
 FUNDS = {"USDT": Decimal("1000000000"), "BTC": Decimal("100000")}
 ACCOUNT = {"poll_interval_s": 0, "stream_quotes": False, "timeout_ms": 10_000, "recv_window_ms": 10_000}
@@ -89,7 +89,7 @@ def _exchange() -> SimexConfig:
 
 
 class Omsd:
-    """``omsd run`` on one ccxt account at the simulated exchange, and a raw ZeroMQ strategy on it."""
+    """``omsd run`` on one ccxt account at the simulated exchange, and a strategy on the shipped async client."""
 
     def __init__(self, sim: SimexProcess, fsync: str, stream_process: bool = True) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="omsd-ccxt-bench-"))
@@ -106,10 +106,14 @@ class Omsd:
         self.config = self.folder / "omsd.toml"
         self.config.write_text(config)
         self.process: asyncio.subprocess.Process | None = None
-        self.context = zmq.asyncio.Context()
-        self.dealer = self.context.socket(zmq.DEALER)
-        self.sub = self.context.socket(zmq.SUB)
-        self._ids = 0
+        self.client = AsyncOmsClient(
+            f"tcp://127.0.0.1:{self.requests}",
+            f"tcp://127.0.0.1:{self.events}",
+            "bn",
+            "bench",
+            topics=["bn/bench/order"],
+            timeout=5.0,
+        )
 
     async def start(self) -> None:
         log = (self.folder / "omsd.log").open("wb")
@@ -124,51 +128,40 @@ class Omsd:
             stderr=log,
             cwd=ROOT,
         )
-        for sock in (self.dealer, self.sub):
-            sock.setsockopt(zmq.LINGER, 0)
-        self.dealer.connect(f"tcp://127.0.0.1:{self.requests}")
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"bn/bench/order")
-        self.sub.connect(f"tcp://127.0.0.1:{self.events}")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # ready: the account has its balances and the stream reaches us
-            reply = await self.ask({"type": "account", "account": "bn"}, timeout=0.5)
-            if reply and reply["ok"] and reply["data"][0]["balances"]:
-                break
+            try:
+                if (await self.client.account()).balances:
+                    break
+            except OmsClientError:  # not up yet (a timeout), or the account is not ready
+                pass
+            await asyncio.sleep(0.2)
         while time.monotonic() < deadline:
-            if await self.round_trip(timeout=0.5) is not None:
+            try:
+                await asyncio.wait_for(self.round_trip(), 0.5)
                 return
+            except (TimeoutError, OmsClientError):
+                continue
         raise RuntimeError(f"omsd did not come up; see {self.folder / 'omsd.log'}")
 
-    async def ask(self, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
-        self._ids += 1
-        await self.dealer.send(encode(request | {"id": self._ids}))
-        while await self.dealer.poll(int(timeout * 1000)):
-            reply = decode(await self.dealer.recv())
-            if reply.get("id") == self._ids:
-                return reply
-        return None
-
-    async def round_trip(self, timeout: float = 5.0) -> int | None:
+    async def round_trip(self) -> int:
         """Nanoseconds from sending a market buy to its first venue-confirmed state on the stream."""
         started = time.perf_counter_ns()
-        order = {"type": "submit", "account": "bn", "strategy": "bench", "symbol": "BTC/USDT", "side": "BUY"}
-        reply = await self.ask(order | {"quantity": "0.001"}, timeout)
-        if reply is None or not reply["ok"]:
+        reply = await self.client.submit("BTC/USDT", "BUY", "0.001")
+        if not reply.ok:
             raise RuntimeError(f"refused: {reply}")
-        while await self.sub.poll(int(timeout * 1000)):
-            _, payload = await self.sub.recv_multipart()
-            data = decode(payload)["data"]
-            if data["order_id"] == reply["order_id"] and data["status"] in ("NEW", "FILLED"):
-                return time.perf_counter_ns() - started
-        return None
+        async with aclosing(self.client.events()) as stream:  # closed even when a timeout cancels this wait
+            async for message in stream:
+                if message.data.order_id == reply.order_id and message.data.status in ("NEW", "FILLED"):
+                    return time.perf_counter_ns() - started
+        raise RuntimeError("the event stream ended")
 
     async def stop(self) -> None:
-        self.dealer.close()
-        self.sub.close()
-        self.context.term()
+        await self.client.close()
         if self.process is not None:
             self.process.terminate()
             await self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def main_thread_cpu_s(pid: int) -> float:
@@ -224,10 +217,7 @@ async def run(orders: int, rounds: int, fsync: str, stream_process: bool) -> Non
                     direct.append(await direct_round_trip(exchange, r * per_round + i))
                 before = main_thread_cpu_s(omsd.process.pid)
                 for _ in range(per_round):
-                    elapsed = await omsd.round_trip()
-                    if elapsed is None:
-                        raise RuntimeError("an acknowledgement never reached the strategy")
-                    through.append(elapsed)
+                    through.append(await asyncio.wait_for(omsd.round_trip(), 5.0))
                 cpu_s += main_thread_cpu_s(omsd.process.pid) - before
         finally:
             for task in watchers:
