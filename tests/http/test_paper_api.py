@@ -87,14 +87,23 @@ def test_stop_loss_and_take_profit_protect_a_filled_entry(http: Http) -> None:
         )
         return (stop, entry) if status == 201 else None
 
-    stop, entry = eventually(place)
-    # then a reduce-only STOP protects the filled quantity at the venue
+    # and the random walk's bid reaches that take profit (a walk may wander off for long: then a new entry)
+    def taken() -> tuple[Decimal, dict[str, Any], dict[str, Any]] | None:
+        stop, entry = eventually(place)
+        path = f"/paper/orders/{entry['id']}"
+        try:
+            done = eventually(lambda: (o := http.get(path)[1])["take_profit_order_id"] and o, 5)
+        except AssertionError:
+            return None
+        return stop, entry, done
+
+    stop, entry, done = eventually(taken, 60)
+    # then a reduce-only STOP protected the filled quantity at the venue
     assert entry["status"] == "FILLED" and entry["stop_loss_order_id"] is not None
     _, legs, _ = http.get(f"/oms/orders/{entry['stop_loss_order_id']}")
     leg = legs["items"][0]
     assert (leg["order_type"], leg["side"], leg["reduce_only"], leg["stop_price"]) == ("STOP", "SELL", True, str(stop))
-    # and once the bid reaches the take profit, the stop is canceled and a reduce-only market order closes the entry
-    done = eventually(lambda: (o := http.get(f"/paper/orders/{entry['id']}")[1])["take_profit_order_id"] and o, 15)
+    # and once the bid reached the take profit, the stop was canceled and a reduce-only market order closed the entry
     closing = eventually(
         lambda: (
             (o := http.get(f"/oms/orders/{done['take_profit_order_id']}")[1]["items"][0])["status"] == "FILLED" and o
