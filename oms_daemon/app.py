@@ -68,6 +68,9 @@ class Daemon:
             policy=config.resiliency,
         )
         self._pending: dict[str, asyncio.Future[Replied]] = {}
+        self._reply_hooks: dict[str, Callable[[Replied], None]] = {}
+        self._replies: list[Replied] = []
+        """The current batch's replies, answered together once its inputs are applied."""
         self._submitted_at: dict[str, int] = {}
         self._journal: JournalWriter | None = None
         self._zmq: ZmqApi | None = None
@@ -97,8 +100,10 @@ class Daemon:
         """Hand every step's events to ``publish`` too (ZeroMQ PUB, HTTP WebSocket streams)."""
         self._publishers.append(publish)
 
-    def submit(self, request: Intent | OperatorCommand) -> "asyncio.Future[Replied]":
-        """Enqueue an intent or operator command; the future resolves with its one reply."""
+    def submit(
+        self, request: Intent | OperatorCommand, on_reply: Callable[[Replied], None] | None = None
+    ) -> "asyncio.Future[Replied]":
+        """Enqueue an intent or operator command; the future resolves with its one reply (see ``Gateway``)."""
         if not self._accepting:
             raise GatewayClosed("omsd is not accepting requests")
         if request.request_id in self._pending:
@@ -109,6 +114,8 @@ class Daemon:
             raise ValueError(f"request cannot be journaled: {error}") from error
         future: asyncio.Future[Replied] = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = future
+        if on_reply is not None:
+            self._reply_hooks[request.request_id] = on_reply
         self.inbox.put(request)
         return future
 
@@ -217,6 +224,7 @@ class Daemon:
         if self._journal is not None:
             self._checkpoint()
             self._journal.close()
+        self._reply_hooks.clear()
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(GatewayClosed("omsd stopped before answering"))
@@ -253,9 +261,10 @@ class Daemon:
     def _apply_now(self, batch: list[Input]) -> None:
         """Journal the batch (one write), then apply each input and perform what it decided.
 
-        Replies and venue commands go out first. When the batch started venue calls, its events are
-        published on the next loop turn, after those calls went out: publication is off an order's
-        critical path.
+        Replies and venue commands go out first: the batch's replies together once its inputs are applied
+        (one burst to the sockets, before publication and bookkeeping). When the batch started venue calls,
+        its events are published on the next loop turn, after those calls went out: publication is off an
+        order's critical path.
         """
         if not batch:
             return
@@ -269,12 +278,18 @@ class Daemon:
         counts: Counter[str] = Counter()
         published: list[Event] = []
         sent = False
-        for inp in batch:
-            events = step(inp)
-            counts[type(inp).__name__] += 1
-            if events:
-                sent |= self._perform(inp, events)
-                published += events
+        replies = self._replies
+        try:
+            for inp in batch:
+                events = step(inp)
+                counts[type(inp).__name__] += 1
+                if events:
+                    sent |= self._perform(inp, events)
+                    published += events
+        finally:
+            for reply in replies:
+                self._answer(reply)
+            replies.clear()
         if published:
             if self._unpublished:  # an earlier batch's publication is still due: keep the stream in order
                 self._unpublished += published
@@ -293,7 +308,7 @@ class Daemon:
             journal.flush()
 
     def _perform(self, inp: Input, events: list[Event]) -> bool:
-        """Answer the requester, start the venue commands, count orders and alerts; True if commands went out.
+        """Queue the reply, start the venue commands, count orders and alerts; True if commands went out.
 
         Dispatch is on the exact type: a class pattern on a Struct goes through its metaclass's ``__instancecheck__``.
         """
@@ -303,7 +318,7 @@ class Daemon:
             if kind is OrderUpdated:
                 self._count_order(inp, event)
             elif kind is Replied:
-                self._answer(event)
+                self._replies.append(event)
             elif kind in _VENUE_COMMANDS:
                 commands.append(event)
             elif kind is AlertRaised:
@@ -350,8 +365,15 @@ class Daemon:
     def _answer(self, reply: Replied) -> None:
         self.metrics.observe_intent("accepted" if reply.ok else "rejected", reply.reason or "")
         future = self._pending.pop(reply.request_id, None)
-        if future is not None and not future.done():
-            future.set_result(reply)
+        hook = self._reply_hooks.pop(reply.request_id, None)
+        if future is None or future.done():
+            return
+        if hook is not None:
+            try:
+                hook(reply)
+            except Exception:  # an ingress bug must not stop the writer; the future still resolves
+                log.exception("reply hook failed", request_id=reply.request_id)
+        future.set_result(reply)
 
     def _checkpoint(self) -> None:
         journal = self._journal

@@ -6,6 +6,7 @@ Reads go through ``state`` between events, on the loop thread that owns it.
 """
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from oms_daemon.core.events import Replied
@@ -31,6 +32,12 @@ class Gateway(Protocol):
         """Receive time to stamp on a new input (UTC ns)."""
         ...
 
-    def submit(self, request: Intent | OperatorCommand) -> asyncio.Future[Replied]:
-        """Enqueue a request; the future resolves with its reply. Raises GatewayClosed when stopping."""
+    def submit(
+        self, request: Intent | OperatorCommand, on_reply: Callable[[Replied], None] | None = None
+    ) -> asyncio.Future[Replied]:
+        """Enqueue a request; the future resolves with its reply. Raises GatewayClosed when stopping.
+
+        ``on_reply`` is called with the reply the moment the writer has it, before the future's callbacks
+        run (they wait for the writer's batch to end): a socket can answer at once.
+        """
         ...

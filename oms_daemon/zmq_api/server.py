@@ -280,7 +280,7 @@ class ZmqApi:
             self._counter += 1
             core_input = to_input(request, f"{self._prefix}{self._counter}", self._gateway.now_ns())
             try:
-                future = self._gateway.submit(core_input)
+                future = self._gateway.submit(core_input, partial(self._reply, envelope, request.id))
             except GatewayClosed:
                 raise Refused(WireCode.SHUTTING_DOWN, "the daemon is shutting down", request.id) from None
             except ValueError as error:
@@ -289,31 +289,38 @@ class ZmqApi:
             self._refuse(envelope, refused.request_id, refused.code, refused.message)
             return
         self._in_flight += 1
-        future.add_done_callback(partial(self._replied, envelope, request.id))
+        future.add_done_callback(partial(self._settled, envelope, request.id))
 
-    def _replied(self, envelope: Frames, request_id: RequestId, future: "asyncio.Future[Replied]") -> None:
+    def _reply(self, envelope: Frames, request_id: RequestId, replied: Replied) -> None:
+        """Answer at once, from inside the writer's batch: the strategy does not wait for the batch to end."""
+        reply = Reply(
+            id=request_id,
+            ok=replied.ok,
+            order_id=replied.order_id,
+            order_ids=list(replied.order_ids),
+            reason=replied.reason,
+            message=replied.message,
+            data=preview_view(replied.data) if isinstance(replied.data, Preview) else replied.data,
+        )
+        self._answer(envelope, reply)
+
+    def _settled(self, envelope: Frames, request_id: RequestId, future: "asyncio.Future[Replied]") -> None:
+        """The request is done: answered by ``_reply`` already, or failed here (shutdown, writer error)."""
         self._in_flight -= 1
-        if self._router is None:
-            return
         if future.cancelled():
             reply = _refusal(request_id, WireCode.SHUTTING_DOWN, "the request was dropped at shutdown")
-        elif (error := future.exception()) is not None:
-            if isinstance(error, GatewayClosed):
-                reply = _refusal(request_id, WireCode.SHUTTING_DOWN, "the daemon is shutting down")
-            else:
-                log.error("request %r failed in the writer", request_id, exc_info=error)
-                reply = _refusal(request_id, WireCode.INTERNAL_ERROR, "internal error")
+        elif (error := future.exception()) is None:
+            return
+        elif isinstance(error, GatewayClosed):
+            reply = _refusal(request_id, WireCode.SHUTTING_DOWN, "the daemon is shutting down")
         else:
-            replied = future.result()
-            reply = Reply(
-                id=request_id,
-                ok=replied.ok,
-                order_id=replied.order_id,
-                order_ids=list(replied.order_ids),
-                reason=replied.reason,
-                message=replied.message,
-                data=preview_view(replied.data) if isinstance(replied.data, Preview) else replied.data,
-            )
+            log.error("request %r failed in the writer", request_id, exc_info=error)
+            reply = _refusal(request_id, WireCode.INTERNAL_ERROR, "internal error")
+        self._answer(envelope, reply)
+
+    def _answer(self, envelope: Frames, reply: Reply) -> None:
+        if self._router is None:
+            return
         self._send([*envelope, _encode(reply)])
         self._schedule()  # a send can swallow the FD's edge: re-check EVENTS on the next pump
 

@@ -77,7 +77,7 @@ class CoreGateway:
         self.core = Core()
         self.api: ZmqApi | None = None
         self.closed = False
-        self._queue: list[tuple[Input, asyncio.Future[Replied]]] = []
+        self._queue: list[tuple[Input, asyncio.Future[Replied], Callable[[Replied], None] | None]] = []
         self._scheduled = False
         self._last_ns = 0
         self._trade_ids = itertools.count(1)
@@ -92,13 +92,15 @@ class CoreGateway:
         self._last_ns = max(self._last_ns + 1, time.time_ns())
         return self._last_ns
 
-    def submit(self, request: Intent | OperatorCommand) -> "asyncio.Future[Replied]":
-        """Queue a request for the next step batch."""
+    def submit(
+        self, request: Intent | OperatorCommand, on_reply: Callable[[Replied], None] | None = None
+    ) -> "asyncio.Future[Replied]":
+        """Queue a request for the next step batch; ``on_reply`` hears the reply before the future resolves."""
         if self.closed:
             raise GatewayClosed("closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Replied] = loop.create_future()
-        self._queue.append((request, future))
+        self._queue.append((request, future, on_reply))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._run)
@@ -114,9 +116,11 @@ class CoreGateway:
     def _run(self) -> None:
         self._scheduled = False
         batch, self._queue = self._queue, []
-        for request, future in batch:
+        for request, future, on_reply in batch:
             events = self.feed(request)
             replied = next(e for e in events if isinstance(e, Replied) and e.request_id == request.request_id)
+            if on_reply is not None:
+                on_reply(replied)
             future.set_result(replied)
 
     # --- a tiny venue --------------------------------------------------------------------------------------
