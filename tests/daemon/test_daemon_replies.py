@@ -1,8 +1,11 @@
 """When a reply leaves the writer: at once for a socket's reply hook, before the batch's publication."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from oms_daemon.app import Daemon
 from oms_daemon.config import load_config
@@ -25,28 +28,32 @@ def market_buy(daemon: Daemon, request_id: str, quantity: str = "0.001") -> Subm
     )
 
 
+@pytest.fixture
+async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
+    """omsd in this process on the paper venue (the subprocess tests' config), stopped afterwards."""
+    running = Daemon(load_config(DaemonProcess(tmp_path).config))
+    await running.start()
+    yield running
+    await running.stop()
+
+
 async def test_given_reply_hooks_when_a_batch_is_applied_then_each_hears_its_reply_before_publication(
-    tmp_path: Path,
+    daemon: Daemon,
 ) -> None:
-    # given omsd in this process on the paper venue, with a stream publisher that notes when it is called
-    daemon = Daemon(load_config(DaemonProcess(tmp_path).config))
-    await daemon.start()
-    try:
-        heard: list[str] = []
+    # given a stream publisher that notes when it is called
+    heard: list[str] = []
 
-        def published(events: list[Event]) -> None:
-            heard.append("published")
+    def published(events: list[Event]) -> None:
+        heard.append("published")
 
-        def replied(reply: Replied) -> None:
-            heard.append(f"reply {reply.request_id}")
+    def replied(reply: Replied) -> None:
+        heard.append(f"reply {reply.request_id}")
 
-        daemon.add_publisher(published)
-        # when two intents go into one batch, each with a reply hook; both are refused (the funds are not
-        # there), so no venue call defers the batch's publication: it happens in the same writer step
-        futures = [daemon.submit(market_buy(daemon, f"r{n}", "1000000"), replied) for n in (1, 2)]
-        replies = await asyncio.gather(*futures)
-    finally:
-        await daemon.stop()
+    daemon.add_publisher(published)
+    # when two intents go into one batch, each with a reply hook; both are refused (the funds are not
+    # there), so no venue call defers the batch's publication: it happens in the same writer step
+    futures = [daemon.submit(market_buy(daemon, f"r{n}", "1000000"), replied) for n in (1, 2)]
+    replies = await asyncio.gather(*futures)
     # then both hooks heard their replies, in order, before the batch's events were published
     assert heard[:3] == ["reply r1", "reply r2", "published"]
     # and the futures resolved with the same replies
@@ -54,20 +61,14 @@ async def test_given_reply_hooks_when_a_batch_is_applied_then_each_hears_its_rep
 
 
 async def test_given_a_failing_reply_hook_then_the_writer_carries_on_and_the_future_still_resolves(
-    tmp_path: Path,
+    daemon: Daemon,
 ) -> None:
-    # given omsd in this process
-    daemon = Daemon(load_config(DaemonProcess(tmp_path).config))
-    await daemon.start()
-    try:
+    # given a reply hook with a bug
+    def broken(reply: Replied) -> None:
+        raise RuntimeError("an ingress bug")
 
-        def broken(reply: Replied) -> None:
-            raise RuntimeError("an ingress bug")
-
-        # when a request's reply hook raises
-        first = await asyncio.wait_for(daemon.submit(market_buy(daemon, "r1"), broken), 5)
-        # then its future still resolves, and the writer takes the next request
-        second = await asyncio.wait_for(daemon.submit(market_buy(daemon, "r2")), 5)
-        assert first.ok and second.ok and not daemon.failed
-    finally:
-        await daemon.stop()
+    # when a request's reply hook raises
+    first = await asyncio.wait_for(daemon.submit(market_buy(daemon, "r1"), broken), 5)
+    # then its future still resolves, and the writer takes the next request
+    second = await asyncio.wait_for(daemon.submit(market_buy(daemon, "r2")), 5)
+    assert first.ok and second.ok and not daemon.failed
