@@ -70,7 +70,7 @@ class Daemon:
         self._pending: dict[str, asyncio.Future[Replied]] = {}
         self._reply_hooks: dict[str, Callable[[Replied], None]] = {}
         self._replies: list[Replied] = []
-        """The current batch's replies, answered together once its inputs are applied."""
+        """Replies decided but not sent yet: they leave before the next publication, or once the batch is applied."""
         self._submitted_at: dict[str, int] = {}
         self._journal: JournalWriter | None = None
         self._zmq: ZmqApi | None = None
@@ -261,10 +261,10 @@ class Daemon:
     def _apply_now(self, batch: list[Input]) -> None:
         """Journal the batch (one write), then apply each input and perform what it decided.
 
-        Replies and venue commands go out first: the batch's replies together once its inputs are applied
-        (one burst to the sockets, before publication and bookkeeping). When the batch started venue calls,
-        its events are published on the next loop turn, after those calls went out: publication is off an
-        order's critical path.
+        What leaves, in order: replies and venue commands first; stream events as soon as their input is
+        applied (after any reply still queued), until an input of the batch starts venue calls. From then
+        on the batch's replies go together once its inputs are applied, and its events are published on
+        the next loop turn, after those calls went out: publication stays off an order's critical path.
         """
         if not batch:
             return
@@ -276,28 +276,26 @@ class Daemon:
         journal.flush()
         step = self.core.step
         counts: Counter[str] = Counter()
-        published: list[Event] = []
-        sent = False
-        replies = self._replies
+        held: list[Event] = []
+        hold = bool(self._unpublished)  # an earlier batch's publication is still due: keep the stream in order
         try:
             for inp in batch:
                 events = step(inp)
                 counts[type(inp).__name__] += 1
-                if events:
-                    sent |= self._perform(inp, events)
-                    published += events
+                if not events:
+                    continue
+                hold |= self._perform(inp, events)
+                if hold:
+                    held += events
+                else:
+                    self._answer_queued()
+                    self._publish(events)
         finally:
-            for reply in replies:
-                self._answer(reply)
-            replies.clear()
-        if published:
-            if self._unpublished:  # an earlier batch's publication is still due: keep the stream in order
-                self._unpublished += published
-            elif sent:
-                self._unpublished = published
+            self._answer_queued()
+        if held:
+            if not self._unpublished:
                 asyncio.get_running_loop().call_soon(self._publish_due)
-            else:
-                self._publish(published)
+            self._unpublished += held
         self._events += len(batch)
         self._since_checkpoint += len(batch)
         for kind, count in counts.items():
@@ -306,6 +304,13 @@ class Daemon:
         if self._since_checkpoint >= self.config.daemon.checksum_every:
             self._checkpoint()
             journal.flush()
+
+    def _answer_queued(self) -> None:
+        """Send the replies decided so far (see ``_apply_now``)."""
+        replies = self._replies
+        for reply in replies:
+            self._answer(reply)
+        replies.clear()
 
     def _perform(self, inp: Input, events: list[Event]) -> bool:
         """Queue the reply, start the venue commands, count orders and alerts; True if commands went out.
