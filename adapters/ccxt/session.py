@@ -185,7 +185,7 @@ class AccountSession:
     def _report(self, result: dict[str, Any], client_order_id: str) -> None:
         """A REST reply about one order: acknowledgement, then its trades, then (held back until fills) its end."""
         tracker = self._tracker()
-        tracker.on_order({k: v for k, v in result.items() if k != "status"} | {"status": "open"}, client_order_id)
+        tracker.on_order(dict(result, status="open"), client_order_id)
         venue_id = str(result.get("id") or "") or None
         for trade in result.get("trades") or []:
             defaults = {
