@@ -48,6 +48,10 @@ log = structlog.get_logger("omsd")
 
 BATCH = 512
 
+DIGEST_AFTER = 512
+"""Touched entities after which a batch re-hashes them itself: a state checksum then has little left to do.
+Hashing them all at the checksum stalled the writer 18 to 24 ms every 10k inputs at 13k intents/s."""
+
 _VENUE_COMMANDS = frozenset(get_args(AnyVenueCommand))
 
 
@@ -301,6 +305,8 @@ class Daemon:
         for kind, count in counts.items():
             self.metrics.observe_events(kind, count)
         self.metrics.set_journal_seq(journal.next_seq - 1)
+        if self.core.state.touched() >= DIGEST_AFTER:
+            self.core.state.digest_touched()
         if self._since_checkpoint >= self.config.daemon.checksum_every:
             self._checkpoint()
             journal.flush()

@@ -156,10 +156,22 @@ class OmsState:
 
     # --- writes used by evolve ----------------------------------------------------------------------
 
-    def state_hash(self) -> str:
-        """Hash of every entity, mode and counter; entities are re-hashed only if touched since the last call.
+    def touched(self) -> int:
+        """How many entities changed since their digests were last taken (see ``digest_touched``)."""
+        return (
+            len(self.touched_orders)
+            + len(self.touched_fills)
+            + len(self.touched_positions)
+            + len(self.touched_accounts)
+            + len(self.touched_quotes)
+        )
 
-        ``evolve`` adds the key of every entity it stores to the matching ``touched_*`` set.
+    def digest_touched(self) -> None:
+        """Re-hash the entities touched since the last call into the running sum ``state_hash`` ends with.
+
+        ``evolve`` adds the key of every entity it stores to the matching ``touched_*`` set. Calling this
+        between checksums (the daemon does, once many entities are touched) spreads the hashing out; the
+        sum is the same whenever it is taken, so the state hash is too.
         """
         tables: tuple[tuple[str, dict, set, Callable[[object], bytes]], ...] = (
             ("order", self.orders, self.touched_orders, _encode_plain),
@@ -180,6 +192,10 @@ class OmsState:
                 accumulator = (accumulator - old + new) & _MASK
             touched.clear()
         self._accumulator = accumulator
+
+    def state_hash(self) -> str:
+        """Hash of every entity, mode and counter; entities are re-hashed only if touched since they last were."""
+        self.digest_touched()
         scalars = _encode(
             [
                 self.config,

@@ -238,6 +238,23 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 @PROPERTY
+@given(actions, st.integers(min_value=1, max_value=7))
+def test_digesting_touched_entities_along_the_way_leaves_the_state_hash_alone(draws: list, every: int) -> None:
+    # given the same inputs stepped twice, one run taking the entity digests every few inputs (as the daemon
+    # does once many entities are touched) and the other only at the end
+    inputs = build_inputs(draws)
+    once, _ = run(inputs)
+    along = Core()
+    for n, inp in enumerate(inputs, 1):
+        along.step(inp)
+        if n % every == 0:
+            along.state.digest_touched()
+            assert along.state.touched() == 0
+    # then the state hashes agree
+    assert along.state.state_hash() == once.state.state_hash()
+
+
+@PROPERTY
 @given(actions)
 def test_replaying_the_journal_payloads_rebuilds_the_same_state(draws: list) -> None:
     inputs = build_inputs(draws)

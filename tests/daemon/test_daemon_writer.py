@@ -1,4 +1,5 @@
-"""In what order a batch's effects leave the writer: replies, venue calls, stream events."""
+"""The writer's batches: in what order their effects leave (replies, venue calls, stream events), and the state
+checksums they journal when they take the entity digests themselves."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from journal import read_journal
+from oms_daemon import app
 from oms_daemon.app import Daemon
 from oms_daemon.config import load_config
 from oms_daemon.core.enums import OrderSide, OrderType
@@ -14,6 +17,7 @@ from oms_daemon.core.events import Event, Replied
 from oms_daemon.core.inputs import SubmitOrder
 from oms_daemon.core.model import Order
 from oms_daemon.venues import build_venues
+from replay import fold
 from tests.daemon.process import DaemonProcess
 
 
@@ -105,3 +109,26 @@ async def test_given_a_failing_reply_hook_then_the_writer_carries_on_and_the_fut
     # then its future still resolves, and the writer takes the next request
     second = await asyncio.wait_for(daemon.submit(market_buy(daemon, "r2")), 5)
     assert first.ok and second.ok and not daemon.failed
+
+
+async def test_given_batches_that_digest_their_entities_then_every_journaled_checksum_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a daemon whose batches take the entity digests themselves (from one touched entity on), with a
+    # state checksum journaled every 5 inputs
+    monkeypatch.setattr(app, "DIGEST_AFTER", 1)
+    config = load_config(DaemonProcess(tmp_path, checksum_every=5).config)
+    daemon = Daemon(config)
+    await daemon.start()
+    try:
+        # when orders are placed and the paper venue fills them
+        for n in range(10):
+            assert (await daemon.submit(market_buy(daemon, f"r{n}"))).ok
+        await asyncio.sleep(0.2)
+        # then the batches left nothing undigested
+        assert daemon.core.state.touched() == 0
+    finally:
+        await daemon.stop()
+    # and replaying the journal verifies every checksum against the recomputed state
+    _, result = fold(read_journal([Path(config.daemon.journal_dir)]), verify=True)
+    assert result.checksums_verified >= 5
