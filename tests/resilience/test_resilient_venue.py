@@ -25,7 +25,9 @@ from oms_daemon.core.inputs import (
     VenueOrderRejected,
 )
 from simex import SimexProcess
+from tests.ccxt.daemon import subscriptions
 from tests.ccxt.support import ACCOUNT, FAST, ccxt_venue
+from tests.http.daemon import eventually_async
 
 ORDER = {"method": "POST", "path": "/api/v3/order"}
 
@@ -50,9 +52,13 @@ async def venue(sim: SimexProcess, inbox: RecordingInbox) -> AsyncIterator[CcxtV
 
 
 @pytest.fixture
-async def resilient(venue: CcxtVenue, inbox: RecordingInbox) -> AsyncIterator[ResilientVenue]:
+async def resilient(venue: CcxtVenue, inbox: RecordingInbox, sim: SimexProcess) -> AsyncIterator[ResilientVenue]:
     wrapped = ResilientVenue(venue, inbox, FAST, [ACCOUNT])  # binds its guards before connect, as the daemon does
+    subscribed = subscriptions(sim)
     await venue.connect(inbox)
+    # the user stream is up before a test injects faults: a stream process still starting could otherwise
+    # subscribe inside a test's 429 window, and the exchange would ban the key for it
+    await eventually_async(lambda: subscriptions(sim) > subscribed, timeout=15)
     yield wrapped
     await wrapped.close()
 
