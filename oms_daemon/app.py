@@ -67,8 +67,8 @@ class Daemon:
             self.metrics,
             policy=config.resiliency,
         )
-        self._pending: dict[str, asyncio.Future[Replied]] = {}
-        self._reply_hooks: dict[str, Callable[[Replied], None]] = {}
+        self._pending: dict[str, tuple[asyncio.Future[Replied], Callable[[Replied], None] | None]] = {}
+        """Each request in flight: its future, and the hook that hears its reply first (see ``Gateway.submit``)."""
         self._digest_due = False
         self._replies: list[Replied] = []
         """Replies decided but not sent yet: they leave before the next publication, or once the batch is applied."""
@@ -114,9 +114,7 @@ class Daemon:
         except (OverflowError, TypeError, ValueError) as error:
             raise ValueError(f"request cannot be journaled: {error}") from error
         future: asyncio.Future[Replied] = asyncio.get_running_loop().create_future()
-        self._pending[request.request_id] = future
-        if on_reply is not None:
-            self._reply_hooks[request.request_id] = on_reply
+        self._pending[request.request_id] = (future, on_reply)
         self.inbox.put(request)
         return future
 
@@ -225,8 +223,7 @@ class Daemon:
         if self._journal is not None:
             self._checkpoint()
             self._journal.close()
-        self._reply_hooks.clear()
-        for future in self._pending.values():
+        for future, _ in self._pending.values():
             if not future.done():
                 future.set_exception(GatewayClosed("omsd stopped before answering"))
         if self._zmq is not None:
@@ -382,8 +379,7 @@ class Daemon:
 
     def _answer(self, reply: Replied) -> None:
         self.metrics.observe_intent("accepted" if reply.ok else "rejected", reply.reason or "")
-        future = self._pending.pop(reply.request_id, None)
-        hook = self._reply_hooks.pop(reply.request_id, None)
+        future, hook = self._pending.pop(reply.request_id, (None, None))
         if future is None or future.done():
             return
         if hook is not None:

@@ -14,7 +14,7 @@ from ccxt.base.errors import ExchangeNotAvailable, RateLimitExceeded
 
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 
-__all__ = ["HttpRateLimited", "HttpServerError", "build_clients", "build_rest", "build_stream", "has_streams"]
+__all__ = ["HttpRateLimited", "HttpServerError", "build_rest", "build_stream", "has_streams"]
 
 
 class HttpRateLimited(RateLimitExceeded):
@@ -147,8 +147,3 @@ def _configured(client: Any, config: CcxtVenueConfig) -> Any:
     if config.sandbox:
         client.set_sandbox_mode(True)
     return client
-
-
-def build_clients(config: CcxtVenueConfig, credentials: Credentials) -> tuple[Any, Any]:
-    """(REST client, streaming client) for the account; the caller closes both."""
-    return build_rest(config, credentials), build_stream(config, credentials)

@@ -170,8 +170,8 @@ class OmsState:
         """Re-hash the entities touched since the last call into the running sum ``state_hash`` ends with.
 
         ``evolve`` adds the key of every entity it stores to the matching ``touched_*`` set. Calling this
-        between checksums (the daemon does, once many entities are touched) spreads the hashing out; the
-        sum is the same whenever it is taken, so the state hash is too.
+        between checksums (the daemon does after each batch) spreads the hashing out; the sum is the same
+        whenever it is taken, so the state hash is too.
         """
         tables: tuple[tuple[str, dict, set, Callable[[object], bytes]], ...] = (
             ("order", self.orders, self.touched_orders, _encode_plain),

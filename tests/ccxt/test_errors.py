@@ -19,7 +19,7 @@ from ccxt.base.errors import (
 
 from adapters.ccxt.config import Credentials
 from adapters.ccxt.errors import Refusal, classify
-from adapters.ccxt.exchange import build_clients
+from adapters.ccxt.exchange import build_rest
 from adapters.resilience import OutcomeUnknown, RateLimited, VenueUnavailable
 from simex import SimexProcess
 from tests.ccxt.support import API_KEY, SECRET, account_config
@@ -29,11 +29,10 @@ ORDER = {"method": "POST", "path": "/api/v3/order"}
 
 @pytest.fixture
 async def rest(sim: SimexProcess) -> AsyncIterator[Any]:
-    client, stream = build_clients(account_config(sim, timeout_ms=800), Credentials(API_KEY, SECRET))
+    client = build_rest(account_config(sim, timeout_ms=800), Credentials(API_KEY, SECRET))
     await client.load_markets()
     yield client
     await client.close()
-    await stream.close()
     sim.control.clear_faults()
 
 
@@ -99,12 +98,11 @@ async def test_given_a_transport_fault_then_rate_limited_or_outcome_unknown(
 
 
 async def test_given_nobody_listening_then_not_sent(sim: SimexProcess) -> None:
-    client, stream = build_clients(account_config(sim), Credentials(API_KEY, SECRET))
+    client = build_rest(account_config(sim), Credentials(API_KEY, SECRET))
     sim.control.outage()
     try:
         error = await failure(client.fetch_balance())
     finally:
         sim.control.resume()
         await client.close()
-        await stream.close()
     assert isinstance(error, ExchangeNotAvailable) and type(classify(error)) is VenueUnavailable
