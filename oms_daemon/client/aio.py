@@ -137,11 +137,10 @@ class AsyncOmsClient(ClientBase):
         loop = asyncio.get_running_loop()
         try:
             while not self._closed:
-                try:
-                    message = p.decode_event(_recv_last(sub))
-                except zmq.Again:
+                if not sub.get(_EVENTS) & _POLLIN:  # asking is cheaper than the Again of an empty read
                     await _readable(loop, sub)
                     continue
+                message = p.decode_event(_recv_last(sub))
                 if message is not None:
                     yield message
         finally:
@@ -194,19 +193,15 @@ class AsyncOmsClient(ClientBase):
             self._loop.call_soon(self._drain)
 
     def _drain(self) -> None:
-        """Read every waiting reply (the FD is edge-triggered: read until Again), then wake blocked senders."""
+        """Read every waiting reply, then wake blocked senders."""
         self._scheduled = False
         if self._closed:
             return
         dealer = self._dealer
-        while True:
-            try:
-                payload = _recv_last(dealer)
-            except zmq.Again:
-                break
-            wire = p.decode_reply(payload)
+        while dealer.get(_EVENTS) & _POLLIN:  # reading until no POLLIN re-arms the edge-triggered FD
+            wire = p.decode_reply(_recv_last(dealer))
             if wire is None:
-                log.warning("ignoring a reply that is not one (%d bytes)", len(payload))
+                log.warning("ignoring a reply that is not one")
                 continue
             future = self._pending.get(wire.id)
             if future is not None and not future.done():
@@ -219,7 +214,7 @@ class AsyncOmsClient(ClientBase):
 
 
 def _recv_last(sock: zmq.Socket) -> bytes:
-    """The last frame of the next message (a reply may come behind an empty delimiter); raises zmq.Again."""
+    """The last frame of the next message (a reply may come behind an empty delimiter); one must be waiting."""
     frame = sock.recv(_NOBLOCK)
     while sock.get(_RCVMORE):
         frame = sock.recv(_NOBLOCK)

@@ -232,19 +232,18 @@ class ZmqApi:
             self._loop.call_soon(self._pump)
 
     def _pump(self) -> None:
-        """Read up to a batch of requests; the FD is edge-triggered, so always end by checking EVENTS."""
+        """Read up to a batch of requests while EVENTS says one is waiting (the FD is edge-triggered: reading
+        until EVENTS has no POLLIN re-arms it). Asking EVENTS costs a few µs less than the ``Again`` a read of an
+        empty socket raises, and this runs ahead of every request's batch."""
         self._scheduled = False
         router = self._router
         if router is None:
             return
         handled = 0
-        recv, more = router.recv, router.get
-        while handled < self._batch:
-            try:
-                frames = [recv(_NOBLOCK)]
-            except zmq.Again:
-                break
-            while more(_RCVMORE):
+        recv, get = router.recv, router.get
+        while handled < self._batch and self._router is not None and get(_EVENTS) & _POLLIN:
+            frames = [recv(_NOBLOCK)]
+            while get(_RCVMORE):
                 frames.append(recv(_NOBLOCK))
             handled += 1
             try:
@@ -253,7 +252,7 @@ class ZmqApi:
                 log.exception("request handling failed")
                 envelope, _ = _split(frames)
                 self._send([*envelope, _encode(_refusal(None, WireCode.INTERNAL_ERROR, "internal error"))])
-        if self._router is not None and (handled >= self._batch or router.get(_EVENTS) & _POLLIN):
+        if self._router is not None and handled >= self._batch:  # more may be waiting: after this loop turn
             self._schedule()
 
     def _handle(self, frames: Frames) -> None:

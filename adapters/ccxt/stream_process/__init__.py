@@ -36,6 +36,7 @@ import uvloop
 
 from adapters.ccxt.config import CcxtVenueConfig, Credentials
 from adapters.ccxt.exchange import build_stream
+from adapters.ccxt.stream_process.payloads import shipped
 from adapters.ccxt.streams import HEARTBEAT_S, StreamLink, StreamSupervisor, deliver, watch_calls
 from adapters.resilience import Guard, ResiliencePolicy
 
@@ -274,16 +275,35 @@ async def _stop(transport: asyncio.SubprocessTransport, child: _Child) -> None:
 
 
 class _Frames:
-    """Writes frames to the daemon (blocking: a busy daemon slows the child rather than losing a result)."""
+    """Writes frames to the daemon (blocking: a busy daemon slows the child rather than losing a result).
+
+    Watch results of one loop turn leave in one write, so the daemon wakes once for all of them (an order's
+    acknowledgement, its trade and the balance it changed usually come together); anything else is written at
+    once, behind whatever is queued, so the order of frames is kept.
+    """
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._encode = msgspec.msgpack.Encoder().encode
+        self._queued: list[bytes] = []
 
     def send(self, *payload: Any) -> None:
-        """Write one frame; the daemon is gone when its end of the pipe is: then the child ends at once."""
-        body = self._encode(payload)
-        data = memoryview(_framed(body))
+        """Write one frame now (after the frames still queued)."""
+        self._queued.append(_framed(self._encode(payload)))
+        self.flush()
+
+    def queue(self, *payload: Any) -> None:
+        """Write one frame with the others of this loop turn."""
+        if not self._queued:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._queued.append(_framed(self._encode(payload)))
+
+    def flush(self) -> None:
+        """Write what is queued; the daemon is gone when its end of the pipe is: then the child ends at once."""
+        if not self._queued:
+            return
+        data = memoryview(b"".join(self._queued))
+        self._queued.clear()
         try:
             while data:
                 data = data[os.write(self._fd, data) :]
@@ -291,10 +311,10 @@ class _Frames:
             os._exit(0)
 
     def result(self, name: str) -> Callable[[Any], None]:
-        """The handler of watch ``name``: its results go to the daemon (ccxt's caches as plain lists)."""
+        """The handler of watch ``name``: what the daemon reads of its results (``payloads``) goes to it."""
 
         def send(result: Any) -> None:
-            self.send(name, list(result) if isinstance(result, list) else result)
+            self.queue(name, shipped(name, result))
 
         return send
 
@@ -352,6 +372,7 @@ async def _serve(frames: _Frames) -> None:
                 await task
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.close(), _STOP_S - 1)
+        frames.flush()  # results of the last loop turn
 
 
 async def _beat(supervisor: StreamSupervisor, frames: _Frames) -> None:
