@@ -199,9 +199,10 @@ class AsyncOmsClient(ClientBase):
             return
         dealer = self._dealer
         while dealer.get(_EVENTS) & _POLLIN:  # reading until no POLLIN re-arms the edge-triggered FD
-            wire = p.decode_reply(_recv_last(dealer))
+            payload = _recv_last(dealer)
+            wire = p.decode_reply(payload)
             if wire is None:
-                log.warning("ignoring a reply that is not one")
+                log.warning("ignoring a reply that is not one (%d bytes)", len(payload))
                 continue
             future = self._pending.get(wire.id)
             if future is not None and not future.done():

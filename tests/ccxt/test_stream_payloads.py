@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import struct
 from typing import Any
 
 import ccxt.pro as ccxt_pro
@@ -10,7 +9,7 @@ import msgspec
 import pytest
 
 from adapters.ccxt.snapshots import BalanceBook
-from adapters.ccxt.stream_process import _Frames
+from adapters.ccxt.stream_process import _Child, _Frames
 from adapters.ccxt.stream_process.payloads import shipped
 from adapters.ccxt.tracker import OrderTracker
 from adapters.testing import RecordingInbox
@@ -95,21 +94,16 @@ def test_given_a_balance_update_when_shipped_then_it_lays_over_the_base_the_same
 
 
 def read_frames(fd: int) -> tuple[list[list[Any]], int]:
-    """Every frame waiting on ``fd``, and how many reads it took."""
-    data, reads = b"", 0
+    """Every frame waiting on ``fd`` as the daemon splits them (``_Child``), and how many reads it took."""
+    frames: list[list[Any]] = []
+    child, reads = _Child(frames.append), 0
     os.set_blocking(fd, False)
     while True:
         try:
-            chunk = os.read(fd, 65536)
+            child.pipe_data_received(1, os.read(fd, 65536))
         except BlockingIOError:
-            break
-        data, reads = data + chunk, reads + 1
-    frames = []
-    while data:
-        (length,) = struct.unpack(">I", data[:4])
-        frames.append(msgspec.msgpack.decode(data[4 : 4 + length]))
-        data = data[4 + length :]
-    return frames, reads
+            return frames, reads
+        reads += 1
 
 
 def test_given_results_of_one_loop_turn_then_they_leave_together_and_in_order() -> None:

@@ -10,7 +10,8 @@ the same handlers as in-process streams. REST (commands, backfills, snapshots) s
 its streams are up the child runs at a lower CPU priority (``NICENESS``).
 
 Frames, both ways: a 4-byte big-endian length and msgpack. Child to daemon: ``["ready"]`` once it has
-started (the daemon then sends the setup), ``[watch name, result]``, ``["up"]`` when the streams
+started (the daemon then sends the setup), ``[watch name, result]`` (the fields of it the daemon reads, see
+``payloads``; a loop turn's results in one write), ``["up"]`` when the streams
 (re)connected, ``["down", reason]`` when they dropped, ``["beat"]`` while they are up (a child that hangs
 goes quiet) and ``["log", level, logger, text]`` (the child's log records, logged by the daemon). Daemon to
 child: the ``StreamSetup``, then ``["pause", seconds]`` whenever the account is rate-limited (connecting and
