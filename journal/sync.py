@@ -68,8 +68,10 @@ class FileSyncer:
         self._synced = 0  # records known to be on disk; changed under the lock
         self._fsync_count = 0
         self._failure: OSError | None = None
-        self._dirty = threading.Event()
-        self._stopping = threading.Event()
+        self._signal = threading.Condition()
+        """Guards ``_pending`` and ``_stopping``: the sync thread waits on predicates, so no wake-up is lost."""
+        self._pending = False  # unsynced writes the sync thread has not taken up yet
+        self._stopping = False
         self._thread: threading.Thread | None = None
         if policy is FsyncPolicy.GROUP:
             self._thread = threading.Thread(target=self._run, name="omsd-journal-fsync", daemon=True)
@@ -110,8 +112,10 @@ class FileSyncer:
         ):
             with self._lock:
                 self._sync_locked()
-        elif policy is FsyncPolicy.GROUP and not self._dirty.is_set():
-            self._dirty.set()
+        elif policy is FsyncPolicy.GROUP and not self._pending:
+            with self._signal:
+                self._pending = True
+                self._signal.notify()
 
     def sync(self) -> None:
         """fsync now, whatever the policy."""
@@ -120,8 +124,9 @@ class FileSyncer:
 
     def close(self) -> None:
         """Stop the sync thread; the writer detaches its file first."""
-        self._stopping.set()
-        self._dirty.set()
+        with self._signal:
+            self._stopping = True
+            self._signal.notify_all()
         if self._thread is not None:
             self._thread.join()
 
@@ -142,11 +147,14 @@ class FileSyncer:
             observer.observe_fsync((time.perf_counter_ns() - started) / 1e9)
 
     def _run(self) -> None:
+        signal = self._signal
         while True:
-            self._dirty.wait()
-            if self._stopping.wait(self._interval_s):
-                return
-            self._dirty.clear()
+            with signal:
+                signal.wait_for(lambda: self._pending or self._stopping)
+                # the group window: writes that land meanwhile share this fsync
+                if signal.wait_for(lambda: self._stopping, self._interval_s):
+                    return
+                self._pending = False
             try:
                 with self._lock:
                     self._sync_locked()
