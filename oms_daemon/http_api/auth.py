@@ -113,7 +113,9 @@ class Principal:
 
 
 def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
+    # header bytes that are not UTF-8 arrive as surrogates (aiohttp decodes with surrogateescape): hash them as
+    # the bytes they were, so they simply match no key
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
 
 
 class KeyRing:

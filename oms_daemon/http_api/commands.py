@@ -61,6 +61,8 @@ def decode_body(raw: bytes, kind: type[T]) -> T:
         raise _invalid(str(err)) from None
     except msgspec.DecodeError as err:
         raise _invalid(f"body is not one JSON value: {err}") from None
+    except RecursionError:
+        raise _invalid("body nests objects or arrays too deeply") from None
     _check_money(value)
     return value
 

@@ -94,6 +94,8 @@ def decode_request(payload: bytes) -> AnyRequest:
         raise Refused(
             WireCode.NOT_MSGPACK, f"payload is not one MessagePack value: a str is not UTF-8 ({err.reason})"
         ) from None
+    except RecursionError:
+        raise Refused(WireCode.MALFORMED_REQUEST, "payload nests maps or arrays too deeply") from None
 
 
 def _invalid(payload: bytes, text: str) -> Refused:

@@ -64,3 +64,15 @@ async def test_a_key_cannot_subscribe_to_another_account(omsd: DaemonProcess) ->
         # and without a key there is no stream at all
         async with session.get(base + "/oms/ws") as response:
             assert response.status == 401 and (await response.json())["error"]["code"] == "invalid_api_key"
+
+
+async def test_a_message_nested_thousands_deep_gets_an_error_and_the_stream_goes_on(omsd: DaemonProcess) -> None:
+    base = f"http://127.0.0.1:{omsd.http_port}"
+    headers = {"x-api-key": KEYS["one"]}
+    async with aiohttp.ClientSession() as session, session.ws_connect(base + "/oms/ws", headers=headers) as ws:
+        # when a message nests objects 20,000 deep, then a validation error answers it
+        await ws.send_str('{"op":' * 20000 + "1" + "}" * 20000)
+        assert json.loads((await ws.receive()).data)["error"]["code"] == "validation_error"
+        # and the connection still serves
+        await ws.send_json({"op": "ping", "id": 8})
+        assert (await receive_until(ws, {"pong"}))["pong"] == {"type": "pong", "id": 8}
