@@ -32,6 +32,7 @@ from oms_daemon.core.events import (
     SnapshotRequested,
 )
 from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
+from oms_daemon.core.reconcile import known_fill
 from oms_daemon.core.session import OPEN_OUTCOMES
 from oms_daemon.core.state import OmsState
 from oms_daemon.gateway import GatewayClosed
@@ -66,6 +67,7 @@ class Daemon:
             self.inbox,
             self.metrics,
             policy=config.resiliency,
+            reconcile_min_interval_s=config.reconciliation.min_interval_s,
         )
         self._pending: dict[str, tuple[asyncio.Future[Replied], Callable[[Replied], None] | None]] = {}
         """Each request in flight: its future, and the hook that hears its reply first (see ``Gateway.submit``)."""
@@ -264,6 +266,8 @@ class Daemon:
         on the batch's replies go together once its inputs are applied, and its events are published on
         the next loop turn, after those calls went out: publication stays off an order's critical path.
         """
+        state = self.core.state
+        batch = [inp for inp in batch if not known_fill(state, inp)]  # a pass's fills omsd has are no news
         if not batch:
             return
         journal = self._journal

@@ -154,9 +154,11 @@ class RiskSettings(RiskLimits, frozen=True, kw_only=True):
 
 
 class ReconciliationSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """``[reconciliation]``: how often venue snapshots are compared with omsd's state."""
+    """``[reconciliation]``: how often venue snapshots are compared with omsd's state, and how often at most."""
 
     interval_s: PosFloat = 60.0
+    min_interval_s: NonNegFloat = 2.0
+    """The least time between the starts of two passes of one account, however many are asked for."""
 
 
 ResiliencySettings = ResiliencePolicy

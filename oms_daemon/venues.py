@@ -10,10 +10,11 @@ from adapters.contract import Inbox, VenueAdapter
 from adapters.paper import PaperVenue
 from adapters.resilience import ResiliencePolicy, ResilientVenue
 from oms_daemon.config import CcxtAccount, DaemonConfig, Secret
-from oms_daemon.core.events import AnyVenueCommand
+from oms_daemon.core.events import AnyVenueCommand, QueryAtVenue, SnapshotRequested
 from oms_daemon.core.state import OmsState
 from oms_daemon.core.transitions import WORKING
 from oms_daemon.metrics import Metrics
+from oms_daemon.reconciliation import PassScheduler
 
 __all__ = ["VenueRouter", "build_venues", "ccxt_account"]
 
@@ -83,7 +84,9 @@ class VenueRouter:
     """Sends each venue command to its account's adapter, through the resiliency layer, as a tracked task.
 
     The policy for failures (retries, unknown outcomes, circuit breakers, dead letters) lives in
-    ``adapters.resilience.ResilientVenue``; this class only routes, tracks and counts.
+    ``adapters.resilience.ResilientVenue``; this class only routes, tracks and counts, and keeps the asks that
+    are idempotent from piling up: one lookup of an order in flight at a time (a repeat while it runs is
+    folded into it), and reconciliation passes through a ``PassScheduler``.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class VenueRouter:
         inbox: Inbox,
         metrics: Metrics,
         policy: ResiliencePolicy | None = None,
+        reconcile_min_interval_s: float = 2.0,
     ):
         self._account_venues = account_venues
         self._metrics = metrics
@@ -103,28 +107,45 @@ class VenueRouter:
             for name, adapter in venues.items()
         }
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lookups: set[tuple[str, str]] = set()
+        self.passes = PassScheduler(self._call, reconcile_min_interval_s)
 
     @property
     def in_flight(self) -> int:
-        """Venue calls not finished yet."""
-        return len(self._tasks)
+        """Venue calls not finished yet (reconciliation passes running or due included)."""
+        return len(self._tasks) + self.passes.busy
 
     def send(self, commands: Iterable[AnyVenueCommand]) -> None:
-        """Start one task per command."""
+        """Start one task per command (a pass or a repeated lookup may be folded into one already under way)."""
         for command in commands:
+            kind = type(command)
+            if kind is SnapshotRequested:
+                self.passes.request(command)
+                continue
+            if kind is QueryAtVenue:
+                lookup = (command.account_id, command.client_order_id)
+                if lookup in self._lookups:
+                    self._metrics.observe_venue_command(
+                        self._account_venues.get(command.account_id, ""), kind.__name__, "folded"
+                    )
+                    continue
+                self._lookups.add(lookup)
             task = asyncio.ensure_future(self._call(command))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            if kind is QueryAtVenue:
+                task.add_done_callback(lambda _, key=lookup: self._lookups.discard(key))
 
     async def wait(self, timeout: float) -> bool:
         """Bounded wait for in-flight venue calls; True if all finished."""
-        if not self._tasks:
-            return True
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        return not pending
+        passes = asyncio.ensure_future(self.passes.wait(timeout))
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        return await passes and not self._tasks
 
     async def close(self) -> None:
-        """Cancel what is still in flight (retries waiting out a back-off) and stop the breaker probes."""
+        """Cancel what is still in flight (retries waiting out a back-off, passes due) and stop the breaker probes."""
+        await self.passes.close()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

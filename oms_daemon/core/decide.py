@@ -85,9 +85,11 @@ _replace = msgspec.structs.replace
 S = OrderStatus
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 # Members the hot paths read, bound once: reading one off its Enum class goes through EnumType.__getattr__.
-_NEW, _FILLED, _PARTIALLY_FILLED, _REJECTED = S.NEW, S.FILLED, S.PARTIALLY_FILLED, S.REJECTED
-_ACKABLE = (S.PENDING_NEW, S.UNKNOWN, S.REJECTED)
+_NEW, _FILLED, _PARTIALLY_FILLED = S.NEW, S.FILLED, S.PARTIALLY_FILLED
+_ACKABLE = (S.PENDING_NEW, S.UNKNOWN)
 _AMENDING = (S.PENDING_CANCEL, S.PENDING_REPLACE)
+_NOT_WORKING = frozenset({Reason.ORDER_NOT_FOUND, "order_not_open"})
+"""Cancel refusals that say the venue has no *working* order under the id: it is not there yet, or already done."""
 _HEDGING = PositionMode.HEDGING
 _ALLOWED, _ILLEGAL = Move.ALLOWED, Move.ILLEGAL
 
@@ -197,20 +199,29 @@ def _unknown_order(inp: VenueEvent, client_order_id: str | None) -> list[Event]:
 
 
 def _on_timer(state: OmsState, inp: TimerTick) -> list[Event]:
-    return streams.stale_feeds(state, inp) + _requery_unknown(state, inp.ts_recv)
+    return streams.stale_feeds(state, inp) + _look_up_unsettled(state, inp.ts_recv)
 
 
-def _requery_unknown(state: OmsState, now: int) -> list[Event]:
-    """UNKNOWN orders, and orders a restart left open, not heard of for ``requery_interval_ms`` are looked up again."""
+_UNSETTLED = (S.UNKNOWN, S.PENDING_CANCEL)
+"""Statuses the venue must still settle: a submit whose outcome is unknown, a cancel it has not confirmed."""
+
+
+def _look_up_unsettled(state: OmsState, now: int) -> list[Event]:
+    """Orders the venue has not settled (UNKNOWN, PENDING_CANCEL, left open by a restart), not heard of for
+    ``requery_interval_ms``, are looked up by client order id again: each answer is news that restarts the wait."""
     assert state.config is not None
     interval = state.config.requery_interval_ms * 1_000_000
     orders = state.orders
     return [
-        QueryAtVenue(account_id=o.account_id, client_order_id=o.client_order_id, symbol=o.symbol)
+        _look_up(o)
         for ids in state.open_orders.values()
         for o in (orders[oid] for oid in sorted(ids))
-        if (o.status == S.UNKNOWN or o.order_id in state.recovering) and now - o.ts_recv >= interval
+        if (o.status in _UNSETTLED or o.order_id in state.recovering) and now - o.ts_recv >= interval
     ]
+
+
+def _look_up(order: Order) -> QueryAtVenue:
+    return QueryAtVenue(account_id=order.account_id, client_order_id=order.client_order_id, symbol=order.symbol)
 
 
 def _on_heartbeat(state: OmsState, inp: StreamHeartbeat) -> list[Event]:
@@ -327,12 +338,10 @@ def _owned_order(state: OmsState, inp: CancelOrder | ReplaceOrder) -> Order | Re
 
 
 def _cancel(order: Order, ts: int, events: list[Event]) -> None:
-    """Ask the venue to cancel ``order`` (UNKNOWN orders keep their status until the venue answers)."""
-    if order.status != S.UNKNOWN:
-        new = _replace(order, status=S.PENDING_CANCEL, ts_recv=ts)
-        events.append(_updated(new, order))
-        order = new
-    events.append(CancelAtVenue(account_id=order.account_id, order=order))
+    """Ask the venue to cancel ``order``: PENDING_CANCEL until the venue settles it, acknowledged yet or not."""
+    new = _replace(order, status=S.PENDING_CANCEL, ts_recv=ts)
+    events.append(_updated(new, order))
+    events.append(CancelAtVenue(account_id=order.account_id, order=new))
 
 
 def _on_cancel(state: OmsState, inp: CancelOrder) -> list[Event]:
@@ -368,6 +377,9 @@ def _on_replace(state: OmsState, inp: ReplaceOrder) -> list[Event]:
         return [_refuse(inp, Reason.REPLACE_PENDING, "a replace is already pending", order.order_id)]
     if order.status == S.PENDING_CANCEL:
         return [_refuse(inp, Reason.CANCEL_PENDING, "a cancel is pending on this order", order.order_id)]
+    if order.status in _ACKABLE:
+        message = f"order is {order.status}: the venue has not acknowledged it yet (cancel it, or wait for NEW)"
+        return [_refuse(inp, Reason.NOT_ACKNOWLEDGED, message, order.order_id)]
     if order.status not in (S.NEW, S.PARTIALLY_FILLED):
         return [_refuse(inp, Reason.ORDER_NOT_OPEN, f"order is {order.status}", order.order_id)]
     quantity = inp.quantity if inp.quantity is not None else order.quantity
@@ -598,11 +610,20 @@ def _on_accepted(state: OmsState, inp: VenueOrderAccepted) -> list[Event]:
         changes["venue_order_id"] = inp.venue_order_id
     if order.status in _ACKABLE:
         _move(order, _NEW, inp, events, **changes)
-        if order.status == _REJECTED:
-            events.extend(_distrust(order.account_id, order.symbol, f"order {order.order_id} accepted after rejection"))
+    elif order.status in TERMINAL and not order.acknowledged:
+        _resurfaced(order, inp, events, **changes)
     elif changes:  # a late or repeated ack: keep the status, learn the venue id
-        _move(order, order.status, inp, events, **changes)
+        acked = _move(order, order.status, inp, events, **changes)
+        if order.status == S.PENDING_CANCEL and not order.acknowledged:
+            # the cancel went out before the venue had the order and may have bounced: the strategy still wants it
+            events.append(CancelAtVenue(account_id=order.account_id, order=acked))
     return events
+
+
+def _resurfaced(order: Order, inp: VenueEvent, events: list[Event], **changes: Any) -> None:
+    """The venue has an order omsd closed as never placed: learn its venue id, cancel it (``reconcile.resurfaced``)."""
+    found = _move(order, order.status, inp, events, **changes) if changes else order
+    events.extend(reconcile.resurfaced(found))
 
 
 def _on_rejected(state: OmsState, inp: VenueOrderRejected) -> list[Event]:
@@ -611,13 +632,13 @@ def _on_rejected(state: OmsState, inp: VenueOrderRejected) -> list[Event]:
         return _unknown_order(inp, inp.client_order_id)
     events: list[Event] = []
     _move(order, S.REJECTED, inp, events, reason=inp.reason, message=inp.message or inp.reason)
-    if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+    if not order.acknowledged:
         _restore_original(state, order, inp, events)
     return events
 
 
 def _restore_original(state: OmsState, replacement: Order, inp: VenueEvent, events: list[Event]) -> None:
-    """A replacement failed: the original order works on as it was."""
+    """A replacement failed (if ``replacement`` is one): the original order works on as it was."""
     original = state.orders.get(replacement.replaces_id or 0)
     if original is None or original.status != S.PENDING_REPLACE:
         return
@@ -625,12 +646,7 @@ def _restore_original(state: OmsState, replacement: Order, inp: VenueEvent, even
     _move(original, back, inp, events, replaced_by_id=None)
 
 
-def _distrust(account_id: str, symbol: str, reason: str) -> list[Event]:
-    """The position can no longer be trusted: mark it dirty and reconcile with the venue now."""
-    return [
-        PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason),
-        SnapshotRequested(account_id=account_id, reason=reason),
-    ]
+_distrust = reconcile.distrust
 
 
 def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
@@ -648,11 +664,15 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
                 symbol=inp.symbol,
             ),
             *(
+                # a reconciliation's own fill asks for no other pass: the next one would fetch it again
                 _distrust(inp.account_id, inp.symbol, f"unbookable fill {inp.trade_id}")
-                if config is not None
+                if config is not None and not inp.reconciliation
                 else [
                     PositionsMarkedDirty(
-                        account_id=inp.account_id, symbol=inp.symbol, dirty=True, reason="unknown account"
+                        account_id=inp.account_id,
+                        symbol=inp.symbol,
+                        dirty=True,
+                        reason=f"unbookable fill {inp.trade_id}" if config is not None else "unknown account",
                     )
                 ]
             ),
@@ -748,17 +768,18 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
         target = status
     else:
         target = _PARTIALLY_FILLED
-    if status in TERMINAL and status != _FILLED:
-        events.append(
-            _alert(
-                "fill_on_closed_order",
-                AlertSeverity.WARNING,
-                f"fill {inp.trade_id} on order {order.order_id} which is {status}; booked",
-                account_id=order.account_id,
-                symbol=order.symbol,
-                order_id=order.order_id,
+    if status in TERMINAL:  # booked; a FILLED order's late fills (the venue said FILLED first) are no news
+        if status != _FILLED:
+            events.append(
+                _alert(
+                    "fill_on_closed_order",
+                    AlertSeverity.WARNING,
+                    f"fill {inp.trade_id} on order {order.order_id} which is {status}; booked",
+                    account_id=order.account_id,
+                    symbol=order.symbol,
+                    order_id=order.order_id,
+                )
             )
-        )
         target = status
     elif target != status and target not in TRANSITIONS[status]:
         events.append(_illegal(order, target, inp))
@@ -802,7 +823,7 @@ def _on_closed_by_venue(
         events: list[Event] = []
         changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
         _move(order, target, inp, events, **changes)
-        if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+        if not order.acknowledged:
             _restore_original(state, order, inp, events)
         return events
 
@@ -838,7 +859,25 @@ def _on_cancel_rejected(state: OmsState, inp: VenueCancelRejected) -> list[Event
     if order.status != S.PENDING_CANCEL:
         return []
     events: list[Event] = []
-    _move(order, S.PARTIALLY_FILLED if order.filled_qty > 0 else S.NEW, inp, events, message=inp.reason)
+    if order.acknowledged and inp.reason not in _NOT_WORKING:
+        # the venue has the order working and refused to cancel it: it works on, and the operator hears of it
+        message = f"cancel refused by the venue: {inp.reason}"
+        _move(order, S.PARTIALLY_FILLED if order.filled_qty > 0 else S.NEW, inp, events, message=message)
+        events.append(
+            _alert(
+                "cancel_refused",
+                AlertSeverity.WARNING,
+                f"order {order.order_id}: {message}",
+                account_id=order.account_id,
+                symbol=order.symbol,
+                order_id=order.order_id,
+            )
+        )
+        return events
+    # not working at the venue: not there yet (the cancel overtook its submit) or already done. Never a reason to
+    # call it NEW: the cancel stands, and the order is settled by what the venue says of it (its ack, fills, status)
+    message = f"cancel refused ({inp.reason}): settling the order by client order id"
+    _move(order, S.PENDING_CANCEL, inp, events, message=message)
     return events
 
 
@@ -847,7 +886,7 @@ def _on_replace_rejected(state: OmsState, inp: VenueReplaceRejected) -> list[Eve
     if replacement is None:
         return _unknown_order(inp, inp.client_order_id)
     events: list[Event] = []
-    if replacement.status in (S.PENDING_NEW, S.UNKNOWN):
+    if not replacement.acknowledged and replacement.status in WORKING:
         _move(replacement, S.REJECTED, inp, events, reason="venue_rejected", message=inp.reason)
         _restore_original(state, replacement, inp, events)
     return events
@@ -857,11 +896,14 @@ def _on_outcome_unknown(state: OmsState, inp: SubmitOutcomeUnknown) -> list[Even
     order = _order_for(state, inp.client_order_id)
     if order is None:
         return _unknown_order(inp, inp.client_order_id)
-    if order.status != S.PENDING_NEW:
-        return []
     events: list[Event] = []
-    _move(order, S.UNKNOWN, inp, events, message=inp.reason)
-    events.append(QueryAtVenue(account_id=order.account_id, client_order_id=order.client_order_id, symbol=order.symbol))
+    if order.status == S.PENDING_NEW:
+        _move(order, S.UNKNOWN, inp, events, message=inp.reason)
+    elif order.status == S.PENDING_CANCEL and not order.acknowledged:
+        _move(order, S.PENDING_CANCEL, inp, events, message=f"submit outcome unknown ({inp.reason})")
+    else:
+        return []
+    events.append(_look_up(order))
     events.append(
         _alert(
             "submit_outcome_unknown",
@@ -879,47 +921,71 @@ def _on_order_status(state: OmsState, inp: VenueOrderStatus) -> list[Event]:
     order = _order_for(state, inp.client_order_id)
     if order is None:
         return _unknown_order(inp, inp.client_order_id)
-    events: list[Event] = []
     if inp.status is None:
-        grace = state.account_configs[order.account_id].lookup_grace_ms * 1_000_000
-        unsent_cancel = order.status == S.PENDING_CANCEL and order.venue_order_id is None
-        if (order.status in (S.PENDING_NEW, S.UNKNOWN) or unsent_cancel) and inp.ts_recv - order.ts_created < grace:
-            # the request may still reach the venue: not found yet is not conclusive
-            if order.status == S.PENDING_NEW:
-                _move(order, S.UNKNOWN, inp, events, message="not found at the venue yet: looking again")
-            else:  # no status change: still mark that we heard back
-                events.append(OrderUpdated(order=_replace(order, ts_recv=inp.ts_recv), previous_status=order.status))
-            return events
-        if unsent_cancel:
-            _move(order, S.CANCELED, inp, events, message="canceled before it reached the venue")
-            return events
-        if order.status in (S.PENDING_NEW, S.UNKNOWN):
-            _move(order, S.REJECTED, inp, events, reason=Reason.VENUE_NOT_FOUND, message="the venue has no such order")
-            if order.replaces_id is not None:
-                _restore_original(state, order, inp, events)
-        elif order.status in WORKING:
-            events.extend(_distrust(order.account_id, order.symbol, f"working order {order.order_id} missing at venue"))
+        return _not_at_venue(state, order, inp)
+    return _found_at_venue(state, order, inp)
+
+
+def _not_at_venue(state: OmsState, order: Order, inp: VenueOrderStatus) -> list[Event]:
+    """The venue has no order under this client order id. Within the account's lookup grace of the submit that only
+    means "not yet" (the request may still reach it): the order is looked up again. After it, the venue will never
+    have it: an order it never acknowledged ends REJECTED (CANCELED if a cancel was asked for); one it acknowledged
+    and no longer has ends CANCELED, its position distrusted. Either way it stops counting as working exposure, and
+    nothing is looked up (or reconciled) again because of it."""
+    if order.status not in WORKING:
+        return []
+    events: list[Event] = []
+    grace = state.account_configs[order.account_id].lookup_grace_ms * 1_000_000
+    if inp.ts_recv - order.ts_created < grace or order.status == S.PENDING_REPLACE:
+        # not conclusive yet (a replace is settled by its replacement's outcome): heard back, look again later
+        target = S.UNKNOWN if order.status == S.PENDING_NEW else order.status
+        _move(order, target, inp, events, message="not found at the venue yet: looking again")
         return events
-    changes = {"venue_order_id": inp.venue_order_id} if inp.venue_order_id and not order.venue_order_id else {}
+    if not order.acknowledged:
+        if order.status == S.PENDING_CANCEL:
+            _move(order, S.CANCELED, inp, events, message="canceled before it reached the venue")
+        else:
+            _move(order, S.REJECTED, inp, events, reason=Reason.VENUE_NOT_FOUND, message="the venue has no such order")
+        _restore_original(state, order, inp, events)
+        return events
+    message = f"the venue no longer has order {order.order_id}, which it had acknowledged: closed as canceled"
+    _move(order, S.CANCELED, inp, events, message=message)
+    where = {"account_id": order.account_id, "symbol": order.symbol, "order_id": order.order_id}
+    events.append(_alert("order_missing_at_venue", AlertSeverity.WARNING, message, **where))
+    events.extend(_distrust(order.account_id, order.symbol, message))
+    return events
+
+
+def _found_at_venue(state: OmsState, order: Order, inp: VenueOrderStatus) -> list[Event]:
+    """The venue's status of an order it has. The order's fills arrive as ``VenueFill`` (before this answer, from an
+    adapter that backfills them); a final venue status is taken even if some are missing: the position is distrusted
+    instead of the order being kept working."""
+    events: list[Event] = []
+    changes = {"venue_order_id": inp.venue_order_id or ""} if order.venue_order_id is None else {}
     target = inp.status
+    if order.status in TERMINAL:
+        if not order.acknowledged and target in WORKING:
+            _resurfaced(order, inp, events, **changes)
+        return events
     if order.status == S.PENDING_CANCEL and target in (S.NEW, S.PARTIALLY_FILLED):
-        # our cancel never reached the venue (e.g. the daemon died first): send it again, it is idempotent
-        events.append(CancelAtVenue(account_id=order.account_id, order=order))
-        target = order.status
-    if target in (S.PARTIALLY_FILLED, S.FILLED) and order.status != target:
-        # the fills themselves arrive as VenueFill; only leave UNKNOWN/PENDING_NEW here
-        target = S.NEW if order.status in (S.PENDING_NEW, S.UNKNOWN) else order.status
-    if target != order.status:
-        _move(order, target, inp, events, **changes)
-    if order.replaces_id is not None and order.status in (S.PENDING_NEW, S.UNKNOWN):
+        # working at the venue: the cancel never reached it, or overtook the submit and bounced: send it again
+        message = "found working at the venue: cancel sent again"
+        again = _move(order, order.status, inp, events, message=message, **changes)
+        events.append(CancelAtVenue(account_id=order.account_id, order=again))
+    else:
+        if target == S.PARTIALLY_FILLED and order.status != target:
+            target = S.NEW if order.status in _ACKABLE else order.status  # its fills move it on, as VenueFill
+        if target is not None and (target != order.status or changes):
+            _move(order, target, inp, events, **changes)
+    if not order.acknowledged and order.replaces_id is not None:
         # the replacement exists at the venue, so the replace took effect: its original is gone
         original = state.orders.get(order.replaces_id)
         if original is not None and original.status == S.PENDING_REPLACE:
             _move(original, S.REPLACED, inp, events)
-    if inp.filled_qty is not None and inp.filled_qty > order.filled_qty:
-        events.extend(
-            _distrust(order.account_id, order.symbol, f"venue reports fills missing on order {order.order_id}")
-        )
+    venue_filled = inp.filled_qty if inp.filled_qty is not None else (order.quantity if target == S.FILLED else None)
+    if venue_filled is not None and venue_filled > order.filled_qty:
+        reason = f"venue reports {venue_filled} filled on order {order.order_id}, omsd booked {order.filled_qty}"
+        events.extend(_distrust(order.account_id, order.symbol, reason))
     return events
 
 

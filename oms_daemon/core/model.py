@@ -54,6 +54,12 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=T
         leaves = self.quantity - self.filled_qty
         return leaves if leaves > 0 else ZERO
 
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the venue has shown it has this order (its id, a fill): until then its submit may still be on
+        the way, and "no such order" only means "not yet", within the account's lookup grace."""
+        return self.venue_order_id is not None or self.filled_qty > 0
+
 
 class Fill(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """One execution (a deal): booked once per venue trade id."""

@@ -55,3 +55,4 @@ class Reason(StrEnum):
     RECONCILIATION_REQUIRED = "reconciliation_required"
     INTERNAL_ERROR = "internal_error"
     OUT_OF_RANGE = "out_of_range"
+    NOT_ACKNOWLEDGED = "not_acknowledged"

@@ -12,6 +12,7 @@ from oms_daemon.core.enums import AlertSeverity, OrderStatus
 from oms_daemon.core.events import (
     AccountUpdated,
     AlertRaised,
+    CancelAtVenue,
     Event,
     ModeChanged,
     OrderUpdated,
@@ -22,11 +23,13 @@ from oms_daemon.core.events import (
 )
 from oms_daemon.core.ids import IdAllocator
 from oms_daemon.core.inputs import (
+    Input,
     OpenOrdersSnapshot,
     PositionsSnapshot,
     ReconciliationSnapshot,
     VenueBalance,
     VenueEvent,
+    VenueFill,
     VenuePosition,
 )
 from oms_daemon.core.model import ZERO, Account, Order
@@ -36,14 +39,51 @@ from oms_daemon.core.state import OmsState
 MISMATCH = "position mismatch: "
 """Dirty reason prefix of a mismatch seen once; seen again on the next pass, it is unexplained."""
 
-__all__ = ["balances", "behind", "open_orders", "position_mismatches", "positions", "reconciliation"]
+__all__ = [
+    "balances",
+    "behind",
+    "distrust",
+    "known_fill",
+    "open_orders",
+    "position_mismatches",
+    "positions",
+    "reconciliation",
+    "resurfaced",
+]
 
 S = OrderStatus
 _QUERY_WHEN_MISSING = (S.NEW, S.PARTIALLY_FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE, S.UNKNOWN)
+_TERMINAL = (S.FILLED, S.CANCELED, S.REPLACED, S.REJECTED, S.EXPIRED)
 
 
 def _alert(code: str, severity: AlertSeverity, message: str, **where: Any) -> AlertRaised:
     return AlertRaised(code=code, severity=severity, message=message, **where)
+
+
+def known_fill(state: OmsState, inp: Input) -> bool:
+    """A reconciliation fill the core has booked already: each pass fetches the venue's recent fills again, and
+    journaling those again would only grow the journal (the daemon leaves them out)."""
+    return type(inp) is VenueFill and inp.reconciliation and (inp.account_id, inp.trade_id) in state.trade_ids
+
+
+def distrust(account_id: str, symbol: str, reason: str) -> list[Event]:
+    """The position can no longer be trusted: mark it dirty and reconcile with the venue now."""
+    return [
+        PositionsMarkedDirty(account_id=account_id, symbol=symbol, dirty=True, reason=reason),
+        SnapshotRequested(account_id=account_id, reason=reason),
+    ]
+
+
+def resurfaced(order: Order) -> list[Event]:
+    """The venue has ``order``, which omsd closed as never having reached it (rejected, or canceled unsent): cancel
+    it there, since its strategy was told it does not exist, and distrust the position until reconciled."""
+    message = f"order {order.order_id} was closed {order.status} as never placed, but the venue has it: canceling it"
+    where = {"account_id": order.account_id, "symbol": order.symbol, "order_id": order.order_id}
+    return [
+        CancelAtVenue(account_id=order.account_id, order=order),
+        _alert("order_resurfaced", AlertSeverity.CRITICAL, message, **where),
+        *distrust(order.account_id, order.symbol, message),
+    ]
 
 
 def open_orders(
@@ -103,9 +143,19 @@ def open_orders(
             )
             continue
         seen.add(order.order_id)
+        found = msgspec.structs.replace(order, venue_order_id=report.venue_order_id, ts_recv=snapshot.ts_recv)
+        if order.status in _TERMINAL:
+            if not order.acknowledged:
+                events.extend(resurfaced(found))
+            continue
         if order.status in (S.PENDING_NEW, S.UNKNOWN):
-            new = msgspec.structs.replace(order, status=S.NEW, venue_order_id=report.venue_order_id)
-            events.append(OrderUpdated(order=new, previous_status=order.status))
+            events.append(
+                OrderUpdated(order=msgspec.structs.replace(found, status=S.NEW), previous_status=order.status)
+            )
+        elif order.status == S.PENDING_CANCEL and not order.acknowledged:
+            # the cancel overtook the submit (and may have bounced): now that the venue lists it, send it again
+            events.append(OrderUpdated(order=found, previous_status=order.status))
+            events.append(CancelAtVenue(account_id=account_id, order=found))
         if report.filled_qty > order.filled_qty:
             events.append(
                 PositionsMarkedDirty(

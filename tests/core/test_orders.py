@@ -264,12 +264,15 @@ def test_given_unknown_order_when_venue_still_does_not_know_it_after_the_grace_t
     assert s.order(order.order_id).reason == Reason.VENUE_NOT_FOUND
 
 
-def test_given_unknown_order_when_cancel_then_venue_cancel_by_client_id_without_guessing_status(s: Scenario) -> None:
+def test_given_unknown_order_when_cancel_then_pending_cancel_sent_by_client_id_and_still_looked_up(s: Scenario) -> None:
     order = s.placed()
     s.apply(SubmitOutcomeUnknown, account_id="spot", client_order_id=order.client_order_id, reason="timeout")
     events = s.request(CancelOrder, account_id="spot", order_id=order.order_id)
     assert of_type(events, CancelAtVenue)
-    assert s.order(order.order_id).status is S.UNKNOWN
+    assert s.order(order.order_id).status is S.PENDING_CANCEL
+    # the venue has not settled it: it is looked up again by client order id until it does
+    s.ts += 1_500_000_000
+    assert [q.client_order_id for q in of_type(s.apply(TimerTick), QueryAtVenue)] == [order.client_order_id]
 
 
 def test_given_working_order_when_venue_expires_it_then_expired(s: Scenario) -> None:
