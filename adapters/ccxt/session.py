@@ -167,7 +167,7 @@ class AccountSession:
         """Place an order under its client order id; the reply's acknowledgement and fills are reported."""
         await self.ready()
         tracker = self._tracker()
-        tracker.track(order.client_order_id, order.symbol)
+        tracker.track(order.client_order_id, order.symbol, placed=True)
         try:
             symbol, kind, side, amount, price, params = order_args(order)
             result = await rest_call(lambda: self.rest.create_order(symbol, kind, side, amount, price, params))
@@ -219,7 +219,7 @@ class AccountSession:
         original, new = order.client_order_id, replacement.client_order_id
         venue_id = order.venue_order_id or tracker.venue_order_id(original)
         tracker.track(original, order.symbol, venue_id)
-        tracker.track(new, replacement.symbol)
+        tracker.track(new, replacement.symbol, placed=True)
         tracker.hold(original, new)
         try:
             if venue_id is None:
@@ -371,8 +371,8 @@ class AccountSession:
         """What is done with each watch's results, by watch name."""
         tracker = self._tracker()
         return {
-            "my_trades": lambda trades: _each(trades, tracker.on_trade),
-            "orders": lambda orders: _each(orders, tracker.on_order),
+            "my_trades": lambda trades: _each(trades, tracker.on_stream_trade),
+            "orders": lambda orders: _each(orders, tracker.on_stream_order),
             "balance": self._on_balance,
             "quotes": lambda quotes: _quotes(quotes, inbox),
         }
@@ -392,6 +392,7 @@ class AccountSession:
     async def _on_up(self, first: bool) -> None:
         """A stream (re)connected: backfill what the gap hid (after the first connect: what orders placed before
         it did meanwhile)."""
+        self._tracker().stream_up(int(time.time() * 1000))
         if not first:
             await self.sweep("reconnect", all_symbols=True)
         elif self._tracker().active_symbols():
@@ -403,6 +404,9 @@ class AccountSession:
             await asyncio.sleep(HEARTBEAT_S)
             if self.supervisor is not None and self.supervisor.alive():
                 inbox.put(StreamHeartbeat(ts_recv=inbox.now_ns(), account_id=self.config.account_id))
+                self._tracker().overdue(time.monotonic())
+            else:
+                self._tracker().stream_down()
 
     async def _sweep_loop(self) -> None:
         while True:

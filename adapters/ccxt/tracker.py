@@ -11,9 +11,15 @@ after a reconnect, the periodic sweep. The tracker turns them into OMS venue eve
 - while a replace is in flight, stream news about both orders is held, then replayed (fills) or
   dropped (the original's cancel, which the replace itself explains).
 
-Every event gets ``ts_recv`` from the inbox and the account's own ``venue_seq``, one higher each time.
+Every event gets ``ts_recv`` from the inbox and the account's own ``venue_seq``, one higher each time: the
+numbers count what the tracker reported, after its dedup, so they never have holes. Gaps in the venue's user
+stream (Binance spot's has no sequence number) show in what its events say instead, and are reported as
+``VenueStreamGap``: an order's cumulative fill on the stream running ahead of the fills the stream delivered
+for it (a dropped trade report), or a trade REST reported that the stream, up meanwhile, never delivered
+within ``STREAM_SETTLE_S``.
 """
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,12 +38,16 @@ from oms_daemon.core.inputs import (
     VenueOrderRejected,
     VenueOrderReplaced,
     VenueReplaceRejected,
+    VenueStreamGap,
 )
 
-__all__ = ["OrderTracker"]
+__all__ = ["STREAM_SETTLE_S", "OrderTracker"]
 
 ZERO = Decimal(0)
 _DONE = frozenset({"closed", "canceled", "expired", "rejected"})
+STREAM_SETTLE_S = 3.0
+"""How long the user stream gets to deliver a trade REST reported first, before its silence counts as a gap."""
+_MAX_UNCONFIRMED = 10_000
 
 
 @dataclass(slots=True)
@@ -51,8 +61,12 @@ class _Known:
     filled: Decimal = ZERO
     venue_filled: Decimal = ZERO
     deferred: tuple[type[VenueEvent], dict[str, Any]] | None = None
-    held: list[tuple[str, dict[str, Any]]] | None = None
+    held: list[tuple[str, dict[str, Any], bool]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    placed: bool = False  # sent this session: the stream reports its whole life
+    stream_filled: Decimal = ZERO  # fills the user stream delivered for it (this session)
+    stream_base: Decimal | None = None  # filled before the stream first showed it (orders from before a restart)
+    gap_at: Decimal = ZERO  # the cumulative fill last reported as a gap
 
 
 def _may_change(known: _Known) -> bool:
@@ -78,6 +92,9 @@ class OrderTracker:
         self._max_trade_ids = max_trade_ids
         self.orphans: dict[str, dict[str, Any]] = {}
         self.last_trade_ms: dict[str, int] = {}
+        self._stream_since_ms: int | None = None
+        self._unconfirmed: dict[str, tuple[float, str, str]] = {}
+        """Trades REST reported while the stream was up, not delivered by it yet: id -> (when, cid, symbol)."""
 
     # --- emitting ----------------------------------------------------------------------------------------
 
@@ -105,10 +122,11 @@ class OrderTracker:
         self._live[client_order_id] = known  # every change goes through here: it may be active again
         return known
 
-    def track(self, client_order_id: str, symbol: str, venue_order_id: str | None = None) -> None:
-        """Remember an order we are about to send (or one the OMS knows from before)."""
+    def track(self, client_order_id: str, symbol: str, venue_order_id: str | None = None, placed: bool = False) -> None:
+        """Remember an order we are about to send (``placed``) or one the OMS knows from before."""
         known = self._known(client_order_id)
         known.symbol = symbol
+        known.placed = known.placed or placed
         if venue_order_id:
             self._map(known, venue_order_id)
 
@@ -149,16 +167,26 @@ class OrderTracker:
 
     # --- facts from the venue ------------------------------------------------------------------------------------
 
-    def on_order(self, order: dict[str, Any], client_order_id: str | None = None) -> None:
+    def on_stream_order(self, order: dict[str, Any]) -> None:
+        """An order update from the user stream."""
+        self.on_order(order, stream=True)
+
+    def on_stream_trade(self, trade: dict[str, Any]) -> None:
+        """A trade from the user stream."""
+        self.on_trade(trade, stream=True)
+
+    def on_order(self, order: dict[str, Any], client_order_id: str | None = None, stream: bool = False) -> None:
         """A ccxt order (REST reply, stream, backfill): acknowledge it, then report a terminal status once."""
         cid = client_order_id or client_order_id_of(order)
         if cid is None:
             return
         known = self._known(cid)
         if known.held is not None:
-            known.held.append(("order", order))
+            known.held.append(("order", order, stream))
             return
         self.learn(order, cid)
+        if stream:
+            self._check_stream(known, order)
         status = order.get("status")
         if known.closed:
             return
@@ -185,6 +213,56 @@ class OrderTracker:
         if order.get("status") in _DONE:
             known.done = True
 
+    def _check_stream(self, known: _Known, order: dict[str, Any]) -> None:
+        """A stream update's cumulative fill beyond the fills the stream delivered for the order: it skipped some.
+
+        The stream delivers an execution's trade before its order update, so the comparison is fair at once; an
+        order first seen on the stream mid-life (placed before a restart) counts from where it stood then."""
+        cumulative = to_decimal(order.get("filled"))
+        if cumulative is None:
+            return
+        if known.stream_base is None:
+            known.stream_base = ZERO if known.placed else max(ZERO, cumulative - known.stream_filled)
+        delivered = known.stream_base + known.stream_filled
+        if cumulative > delivered and cumulative > known.gap_at:
+            known.gap_at = cumulative
+            self.emit(
+                VenueStreamGap,
+                client_order_id=known.client_order_id,
+                symbol=known.symbol or str(order.get("symbol")),
+                venue_filled=cumulative,
+                reason=f"the user stream reports {cumulative} filled and delivered fills for {delivered}",
+            )
+
+    def _owed_by_stream(self, timestamp_ms: int) -> bool:
+        """Whether the user stream, up since before the trade at ``timestamp_ms``, must deliver it too."""
+        since = self._stream_since_ms
+        return since is not None and timestamp_ms >= since and len(self._unconfirmed) < _MAX_UNCONFIRMED
+
+    def stream_up(self, since_ms: int) -> None:
+        """The user stream is (re)connected: trades from ``since_ms`` on must come through it."""
+        self._stream_since_ms = since_ms
+        self._unconfirmed.clear()
+
+    def stream_down(self) -> None:
+        """The user stream is down: nothing is owed by it until it is up again."""
+        self._stream_since_ms = None
+        self._unconfirmed.clear()
+
+    def overdue(self, now: float) -> None:
+        """Report each trade REST reported that the stream has not delivered within ``STREAM_SETTLE_S``."""
+        for trade_id, (learned, cid, symbol) in list(self._unconfirmed.items()):
+            if now - learned < STREAM_SETTLE_S:
+                continue
+            del self._unconfirmed[trade_id]
+            self.emit(
+                VenueStreamGap,
+                client_order_id=cid,
+                symbol=symbol,
+                venue_filled=self.filled(cid),
+                reason=f"the user stream never delivered trade {trade_id}, which REST reported",
+            )
+
     def reported(self, client_order_id: str, closed: bool) -> None:
         """The OMS learned the order's status another way (a query answer): no acknowledgement needed any more."""
         known = self._known(client_order_id)
@@ -198,21 +276,32 @@ class OrderTracker:
             self.emit(kind, **fields)
 
     def on_trade(
-        self, trade: dict[str, Any], client_order_id: str | None = None, venue_order_id: str | None = None
+        self,
+        trade: dict[str, Any],
+        client_order_id: str | None = None,
+        venue_order_id: str | None = None,
+        stream: bool = False,
     ) -> None:
         """A ccxt trade: one fill per trade id; one of an order not known yet waits in ``orphans``."""
         trade_id = str(trade["id"])
-        if trade_id in self._trade_ids:
+        seen = trade_id in self._trade_ids
+        if seen and not stream:
             return
         venue_id = str(trade.get("order") or venue_order_id or "") or None
         cid = client_order_id or trade_client_order_id(trade) or (self._by_venue_id.get(venue_id) if venue_id else None)
+        if seen:  # REST reported it first: the stream delivered it too
+            self._unconfirmed.pop(trade_id, None)
+            known = self._orders.get(cid) if cid is not None else None
+            if known is not None:
+                known.stream_filled += to_decimal(trade.get("amount")) or ZERO
+            return
         if cid is None:
             self.orphans[trade_id] = trade
             return
         self.orphans.pop(trade_id, None)
         known = self._known(cid)
         if known.held is not None:
-            known.held.append(("trade", trade))
+            known.held.append(("trade", trade, stream))
             return
         self._remember(trade_id)
         if venue_id and known.venue_order_id is None:
@@ -238,6 +327,10 @@ class OrderTracker:
         known.filled += quantity
         known.venue_filled = max(known.venue_filled, known.filled)
         self.last_trade_ms[symbol] = max(self.last_trade_ms.get(symbol, 0), timestamp)
+        if stream:
+            known.stream_filled += quantity
+        elif known.filled > known.gap_at and self._owed_by_stream(timestamp):  # not in a gap reported already
+            self._unconfirmed[trade_id] = (time.monotonic(), cid, symbol)
         if known.deferred is not None and known.filled >= known.venue_filled:
             kind, fields = known.deferred
             known.deferred = None
@@ -286,11 +379,11 @@ class OrderTracker:
         """Replay what was held (fills always; order statuses unless ``drop_status``)."""
         known = self._known(client_order_id)
         held, known.held = known.held or [], None
-        for kind, item in held:
+        for kind, item, stream in held:
             if kind == "trade":
-                self.on_trade(item, client_order_id)
+                self.on_trade(item, client_order_id, stream=stream)
             elif not drop_status:
-                self.on_order(item, client_order_id)
+                self.on_order(item, client_order_id, stream=stream)
 
     def replaced(self, original: str, replacement: str, venue_order_id: str | None) -> None:
         """The venue applied a replace: report it, close the original, acknowledge the replacement."""

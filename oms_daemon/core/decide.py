@@ -69,6 +69,7 @@ from oms_daemon.core.inputs import (
     VenueOrderReplaced,
     VenueOrderStatus,
     VenueReplaceRejected,
+    VenueStreamGap,
 )
 from oms_daemon.core.model import ZERO, Account, Fill, Order, Position, Quote
 from oms_daemon.core.positions import apply_fill
@@ -730,6 +731,8 @@ def _on_fill(state: OmsState, inp: VenueFill) -> list[Event]:
         events.append(PositionUpdated(position=position))
     if order is not None:
         _fill_order(order, inp, events)
+        if state.fill_gaps:
+            events.extend(streams.fill_gap_closed(state, order, order.filled_qty + inp.quantity))
     account = state.accounts.get(inp.account_id) or Account(account_id=inp.account_id)
     events.append(AccountUpdated(account=apply_fill_to_account(account, config, instrument, fill, change.realized_pnl)))
     return events
@@ -1141,6 +1144,7 @@ _HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
     VenueCancelRejected: _on_cancel_rejected,
     VenueReplaceRejected: _on_replace_rejected,
     SubmitOutcomeUnknown: _on_outcome_unknown,
+    VenueStreamGap: streams.on_stream_gap,
     VenueOrderStatus: _on_order_status,
     OpenOrdersSnapshot: _on_open_orders,
     PositionsSnapshot: _on_positions,

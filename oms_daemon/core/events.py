@@ -26,6 +26,7 @@ __all__ = [
     "Event",
     "FeedStatusChanged",
     "FillBooked",
+    "FillGapOpened",
     "ModeChanged",
     "ModifyAtVenue",
     "OrderUpdated",
@@ -122,6 +123,16 @@ class ReconciliationDone(Event, kw_only=True):
     clean: bool
     mismatches: tuple[str, ...] = ()
     ts: int = 0
+
+
+class FillGapOpened(Event, kw_only=True):
+    """The venue has filled ``venue_filled`` of an order while omsd booked less: its position stays dirty until
+    the missing fills are booked (or a clean reconciliation vouches for it)."""
+
+    account_id: str
+    symbol: str
+    order_id: int
+    venue_filled: Decimal
 
 
 class PositionsMarkedDirty(Event, kw_only=True):
@@ -248,6 +259,7 @@ AnyEvent = (
     | QuoteUpdated
     | ModeChanged
     | PositionsMarkedDirty
+    | FillGapOpened
     | SubmitToVenue
     | CancelAtVenue
     | ModifyAtVenue

@@ -10,6 +10,7 @@ from oms_daemon.core.events import (
     Event,
     FeedStatusChanged,
     FillBooked,
+    FillGapOpened,
     ModeChanged,
     OrderUpdated,
     PositionsMarkedDirty,
@@ -74,6 +75,8 @@ def _order(state: OmsState, event: OrderUpdated) -> None:
             note_sent(state, order)
     elif state.recovering and oid in state.recovering and order.status not in OPEN_OUTCOMES:
         state.recovering.discard(oid)
+    if state.fill_gaps and oid in state.fill_gaps and order.filled_qty >= state.fill_gaps[oid]:
+        del state.fill_gaps[oid]
     venue_id = order.venue_order_id
     if venue_id is not None and (previous is None or previous.venue_order_id != venue_id):
         state.order_by_venue_id[(order.account_id, venue_id)] = oid
@@ -175,6 +178,14 @@ def _dirty(state: OmsState, event: PositionsMarkedDirty) -> None:
         state.dirty[key] = event.reason
     else:
         state.dirty.pop(key, None)
+        if state.fill_gaps:  # trusted again: no fill of it is owed any more
+            orders = state.orders
+            for oid in [o for o in state.fill_gaps if (orders[o].account_id, orders[o].symbol) == key]:
+                del state.fill_gaps[oid]
+
+
+def _gap(state: OmsState, event: FillGapOpened) -> None:
+    state.fill_gaps[event.order_id] = event.venue_filled
 
 
 _APPLY: dict[type, Callable[[OmsState, Any], None]] = {
@@ -186,6 +197,7 @@ _APPLY: dict[type, Callable[[OmsState, Any], None]] = {
     QuoteUpdated: _quote,
     ModeChanged: _mode,
     PositionsMarkedDirty: _dirty,
+    FillGapOpened: _gap,
     FeedStatusChanged: _feed,
     RecoveryStarted: _recovery,
     ReconciliationDone: _reconciled,

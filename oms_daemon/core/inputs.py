@@ -56,6 +56,7 @@ __all__ = [
     "VenueOrderStatus",
     "VenuePosition",
     "VenueReplaceRejected",
+    "VenueStreamGap",
 ]
 
 
@@ -228,6 +229,17 @@ class SubmitOutcomeUnknown(VenueEvent, kw_only=True):
     """A submit was sent but its outcome is not known (timeout, connection reset)."""
 
     client_order_id: str
+    reason: str
+
+
+class VenueStreamGap(VenueEvent, kw_only=True):
+    """The adapter saw the venue's user stream skip an event of an order: the venue reports
+    ``venue_filled`` (cumulative) while the stream delivered fewer fills, or REST found a trade the stream never
+    delivered. Venues without sequence numbers (Binance spot) show their gaps only this way."""
+
+    client_order_id: str
+    symbol: str
+    venue_filled: Decimal
     reason: str
 
 
@@ -407,6 +419,7 @@ AnyInput = (
     | VenueReplaceRejected
     | SubmitOutcomeUnknown
     | VenueOrderStatus
+    | VenueStreamGap
     | OpenOrdersSnapshot
     | PositionsSnapshot
     | BalancesSnapshot

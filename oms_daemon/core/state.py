@@ -119,6 +119,8 @@ class OmsState:
         self.recovering: set[int] = set()
         self.safe_since: dict[str, int] = {}
         self.clean_reconciled: dict[str, int] = {}
+        self.fill_gaps: dict[int, Decimal] = {}
+        """Orders the venue's user stream skipped fills of: order id -> the venue's cumulative filled."""
         self.buckets: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
         self.recent_intents: dict[tuple, int] = {}
         self.open_positions: dict[SymbolKey, list[int]] = {}
@@ -214,6 +216,7 @@ class OmsState:
                 sorted(self.recovering),
                 sorted(self.safe_since.items()),
                 sorted(self.clean_reconciled.items()),
+                *([sorted(self.fill_gaps.items())] if self.fill_gaps else []),  # older journals keep their hashes
             ]
         )
         return hashlib.blake2b(scalars, digest_size=16).hexdigest()

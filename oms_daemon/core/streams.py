@@ -6,13 +6,29 @@ refused) and a snapshot is requested; duplicates and late arrivals are absorbed 
 idempotent and fills are deduplicated by trade id). ``Core.step`` records the highest number seen
 and when each account's user stream last spoke, after ``decide`` has looked at the previous ones.
 
+Venues whose user stream carries no sequence number (Binance spot) show a gap only in what the events say:
+an order's cumulative fill running ahead of the fills the stream delivered, or a trade REST found that the
+stream never delivered. The adapter reports it (``VenueStreamGap``): the same ``sequence_gap`` alert, and
+while fills are missing the symbol is dirty and the order looked up (which backfills them); the flag clears
+when they are booked, or with a clean reconciliation.
+
 On each timer tick, a market-data stream (per symbol) or a user stream (per account) older than the
 configured limit becomes stale: an alert, and new risk on what it covers is refused (``feed_stale``)
 until fresh data arrives.
 """
 
+from decimal import Decimal
+
 from oms_daemon.core.enums import AlertSeverity
-from oms_daemon.core.events import AlertRaised, Event, FeedStatusChanged, PositionsMarkedDirty, SnapshotRequested
+from oms_daemon.core.events import (
+    AlertRaised,
+    Event,
+    FeedStatusChanged,
+    FillGapOpened,
+    PositionsMarkedDirty,
+    QueryAtVenue,
+    SnapshotRequested,
+)
 from oms_daemon.core.inputs import (
     BalancesSnapshot,
     OpenOrdersSnapshot,
@@ -20,14 +36,19 @@ from oms_daemon.core.inputs import (
     ReconciliationSnapshot,
     TimerTick,
     VenueEvent,
+    VenueStreamGap,
 )
+from oms_daemon.core.model import Order
 from oms_daemon.core.state import OmsState
 
 __all__ = [
+    "GAP",
     "account_symbols",
     "feed_refusal_reason",
+    "fill_gap_closed",
     "fresh_quote",
     "observe_venue_event",
+    "on_stream_gap",
     "sequence_gap",
     "stale_feeds",
     "user_stream_alive",
@@ -35,6 +56,8 @@ __all__ = [
 
 _SNAPSHOTS = (OpenOrdersSnapshot, PositionsSnapshot, BalancesSnapshot, ReconciliationSnapshot)
 _MS = 1_000_000
+GAP = "stream gap: "
+"""Dirty reason prefix of fills the user stream skipped (cleared once they are booked)."""
 
 
 def account_symbols(state: OmsState, account_id: str) -> list[str]:
@@ -63,6 +86,54 @@ def sequence_gap(state: OmsState, inp: VenueEvent) -> list[Event]:
         for symbol in account_symbols(state, inp.account_id)
     )
     return events
+
+
+def on_stream_gap(state: OmsState, inp: VenueStreamGap) -> list[Event]:
+    """The venue's user stream skipped an event: alert; while fills are missing, distrust and look the order up."""
+    oid = state.order_by_client_id.get(inp.client_order_id)
+    order = state.orders.get(oid) if oid is not None else None
+    booked = order.filled_qty if order is not None else Decimal(0)
+    where = {"account_id": inp.account_id, "symbol": inp.symbol, "order_id": oid}
+    if booked >= inp.venue_filled:
+        message = f"user stream gap on {inp.client_order_id} ({inp.reason}); its fills are booked already"
+        return [AlertRaised(code="sequence_gap", severity=AlertSeverity.WARNING, message=message, **where)]
+    reason = f"{GAP}{inp.client_order_id} filled {inp.venue_filled} at the venue, {booked} booked ({inp.reason})"
+    events: list[Event] = [
+        AlertRaised(code="sequence_gap", severity=AlertSeverity.WARNING, message=reason, **where),
+        PositionsMarkedDirty(account_id=inp.account_id, symbol=inp.symbol, dirty=True, reason=reason),
+    ]
+    if order is None:  # an order omsd does not know: only a reconciliation can place its fills
+        events.append(SnapshotRequested(account_id=inp.account_id, reason=reason))
+        return events
+    events.append(
+        FillGapOpened(
+            account_id=order.account_id, symbol=order.symbol, order_id=order.order_id, venue_filled=inp.venue_filled
+        )
+    )
+    events.append(QueryAtVenue(account_id=order.account_id, client_order_id=order.client_order_id, symbol=order.symbol))
+    return events
+
+
+def fill_gap_closed(state: OmsState, order: Order, filled: Decimal) -> list[Event]:
+    """``order`` now has ``filled`` booked: if that closes the last fill gap of its symbol, the position is trusted
+    again (unless something else made it dirty since)."""
+    gap = state.fill_gaps.get(order.order_id)
+    if gap is None or filled < gap:
+        return []
+    key = (order.account_id, order.symbol)
+    if not state.dirty.get(key, "").startswith(GAP):
+        return []
+    orders = state.orders
+    others = [
+        oid for oid in state.fill_gaps if oid != order.order_id and (orders[oid].account_id, orders[oid].symbol) == key
+    ]
+    if others:
+        return []
+    return [
+        PositionsMarkedDirty(
+            account_id=order.account_id, symbol=order.symbol, dirty=False, reason="stream gap filled in"
+        )
+    ]
 
 
 def observe_venue_event(state: OmsState, inp: VenueEvent) -> None:

@@ -36,6 +36,7 @@ from oms_daemon.core.inputs import (
     VenueOrderReplaced,
     VenueOrderStatus,
     VenuePosition,
+    VenueStreamGap,
 )
 from oms_daemon.core.limits import FeedLimits, RiskLimits, RiskRule
 from oms_daemon.core.model import BookLevel
@@ -197,6 +198,42 @@ def test_given_sequence_gap_then_account_dirty_snapshot_requested_and_duplicates
     assert alerts(events, "sequence_gap")
     assert ("spot", "BTC/USDT") in s.state.dirty
     assert reason_of(s.submit(qty="1")) == Reason.POSITION_DIRTY
+
+
+def test_given_a_stream_that_skipped_a_fill_then_dirty_and_looked_up_until_the_fill_is_booked() -> None:
+    s = configured()
+    order = s.working(qty="2")
+    s.fill(order, "0.5", "100")
+    # when the adapter sees the venue report 1.5 filled of an order whose stream delivered 0.5
+    gap = {"account_id": "spot", "client_order_id": order.client_order_id, "symbol": "BTC/USDT"}
+    events = s.apply(VenueStreamGap, **gap, venue_filled=D("1.5"), reason="cumulative 1.5, delivered 0.5")
+    # then the gap is raised, the symbol dirty (buys refused), and the order looked up (which backfills it)
+    assert alerts(events, "sequence_gap") and of_type(events, QueryAtVenue)
+    assert reason_of(s.submit(qty="1")) == Reason.POSITION_DIRTY
+    # and it stays so until every missing fill is booked
+    s.fill(order, "0.5", "100")
+    assert ("spot", "BTC/USDT") in s.state.dirty
+    s.fill(order, "0.5", "100")
+    assert ("spot", "BTC/USDT") not in s.state.dirty and not s.state.fill_gaps
+    assert replies(s.submit(qty="1"))[0].ok
+
+
+def test_given_a_stream_gap_whose_fills_rest_booked_already_then_only_the_alert() -> None:
+    s = configured()
+    order = s.working(qty="2")
+    s.fill(order, "2", "100")
+    gap = {"account_id": "spot", "client_order_id": order.client_order_id, "symbol": "BTC/USDT"}
+    events = s.apply(VenueStreamGap, **gap, venue_filled=D(2), reason="trade T1 found by REST only")
+    assert alerts(events, "sequence_gap") and not of_type(events, PositionsMarkedDirty)
+
+
+def test_given_a_fill_gap_when_a_clean_reconciliation_vouches_for_the_position_then_trusted_again() -> None:
+    s = configured()
+    order = s.working(qty="2")
+    gap = {"account_id": "spot", "client_order_id": order.client_order_id, "symbol": "BTC/USDT"}
+    s.apply(VenueStreamGap, **gap, venue_filled=D(1), reason="cumulative 1, delivered 0")
+    s.apply(ReconciliationSnapshot, account_id="spot")
+    assert ("spot", "BTC/USDT") not in s.state.dirty and not s.state.fill_gaps
 
 
 # --- crash recovery ---------------------------------------------------------------------------------------------
