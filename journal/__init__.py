@@ -7,11 +7,12 @@ the crc covering seq through payload (journal.layout). Seqs go +1 from 1 across 
 journal.sync for what each FsyncPolicy guarantees and journal.scan for torn tail versus corruption.
 """
 
-from journal.errors import JournalCorruption, JournalError
+from journal.errors import JournalCorruption, JournalError, JournalFull
 from journal.jsonl import export_jsonl
 from journal.layout import MAX_RECORD_BYTES
 from journal.reader import JournalReader, read_journal
 from journal.record import JournalRecord, RecordKind, TornTail
+from journal.space import SpaceReserve, free_bytes
 from journal.sync import FsyncPolicy, JournalObserver
 from journal.writer import JournalWriter
 
@@ -20,12 +21,15 @@ __all__ = [
     "FsyncPolicy",
     "JournalCorruption",
     "JournalError",
+    "JournalFull",
     "JournalObserver",
     "JournalReader",
     "JournalRecord",
     "JournalWriter",
     "RecordKind",
+    "SpaceReserve",
     "TornTail",
     "export_jsonl",
+    "free_bytes",
     "read_journal",
 ]

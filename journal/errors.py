@@ -9,6 +9,10 @@ class JournalError(Exception):
     """Root of every error the journal raises."""
 
 
+class JournalFull(JournalError):
+    """The journal's disk has no room left (its reserve spent too): nothing more can be journaled."""
+
+
 class JournalCorruption(JournalError):
     """A journal file holds bytes that cannot be trusted; `path` and `offset` say where."""
 

@@ -99,6 +99,11 @@ class FileSyncer:
         if self._failure is not None:
             raise JournalError(f"journal is unusable after an earlier I/O failure: {self._failure}")
 
+    @property
+    def usable(self) -> bool:
+        """False once a write or fsync failed."""
+        return self._failure is None
+
     def failed(self, error: OSError) -> None:
         """Record a write failure so that every later flush refuses."""
         self._failure = error

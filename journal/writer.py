@@ -6,7 +6,11 @@ fsync, close) and starts the new day's file. A record whose date is earlier than
 (a clock stepping back) stays in the current file, so file order always matches seq order.
 
 Opening a writer on an existing directory validates the newest file, cuts a torn tail off it (see
-`torn_tail`), and appends to it; older files are left to the reader to validate. If the newest file
+`torn_tail`), and appends to it; older files are left to the reader to validate.
+
+A write lands whole or not at all: one the OS took only part of is cut off again. A full disk first spends
+the space reserve (`reserve_bytes`, see journal.space) and writes again; only when that is gone too does
+the writer raise `JournalFull` and refuse further flushes. If the newest file
 was written with another payload schema version, the writer starts a new file instead (a further
 part for the same day, `journal-YYYY-MM-DD.N.omsj`), since a file holds one schema version.
 """
@@ -19,7 +23,7 @@ from types import TracebackType
 from typing import Self
 from zlib import crc32
 
-from journal.errors import JournalError
+from journal.errors import JournalError, JournalFull
 from journal.files import NS_PER_DAY, file_name, journal_files, parse_name
 from journal.layout import (
     FILE_HEADER_SIZE,
@@ -31,6 +35,7 @@ from journal.layout import (
 )
 from journal.record import RecordKind, TornTail
 from journal.scan import FileScan
+from journal.space import FULL_ERRNOS, SpaceReserve, free_bytes
 from journal.sync import FileSyncer, FsyncPolicy, JournalObserver
 
 __all__ = ["JournalWriter"]
@@ -61,6 +66,7 @@ class JournalWriter:
         group_interval_ms: float = 2.0,
         group_max_events: int = 1000,
         observer: JournalObserver | None = None,
+        reserve_bytes: int = 0,
     ) -> None:
         if not 0 <= schema_version <= 0xFFFF:
             raise ValueError(f"schema_version must fit in u16, got {schema_version}")
@@ -74,6 +80,7 @@ class JournalWriter:
         self._next_seq = 1
         self._flushed_seq = 1
         self._fd: int | None = None
+        self._size = 0  # bytes of the open file that hold whole records
         self._path: Path | None = None
         self._day = _NO_DAY
         self._part = 0
@@ -88,7 +95,9 @@ class JournalWriter:
             os.close(self._dir_fd)
             raise JournalError(f"{self._directory}: journal is already open by another writer") from None
         self._syncer = FileSyncer(policy, group_interval_ms / 1000, group_max_events, observer)
+        self._reserve = SpaceReserve(self._directory, reserve_bytes)
         try:
+            self._reserve.ensure()
             self._open_newest()
         except BaseException:
             self.close()
@@ -108,6 +117,20 @@ class JournalWriter:
     def fsync_count(self) -> int:
         """How many fsyncs of journal data have completed (for tests and metrics)."""
         return self._syncer.fsync_count
+
+    @property
+    def free_bytes(self) -> int:
+        """Free bytes on the journal's filesystem (the reserve not counted)."""
+        return free_bytes(self._directory)
+
+    @property
+    def reserve_spent(self) -> bool:
+        """True once a full disk made the writer give its space reserve back (until ``restore_reserve``)."""
+        return self._reserve.size > 0 and not self._reserve.held
+
+    def restore_reserve(self) -> bool:
+        """Take the space reserve again (after the disk got room back); True if it is held."""
+        return self._reserve.ensure()
 
     @property
     def current_path(self) -> Path | None:
@@ -135,14 +158,9 @@ class JournalWriter:
         buf = self._buf
         if not buf:
             return
-        self._syncer.check()
         observer = self._observer
         started = time.perf_counter_ns() if observer is not None else 0
-        try:
-            _write_all(self._fd, buf)
-        except OSError as error:
-            self._syncer.failed(error)
-            raise JournalError(f"{self._path}: journal write failed: {error}") from error
+        self._write(buf)
         if observer is not None:
             observer.observe_append((time.perf_counter_ns() - started) / 1e9)
         buf.clear()
@@ -162,7 +180,7 @@ class JournalWriter:
         self._closed = True
         self._rotate_at_ns = _ROTATE_NOW
         try:
-            if self._fd is not None:
+            if self._fd is not None and self._syncer.usable:  # after a failed write: nothing more to write
                 self.flush()
                 self._syncer.detach()
         finally:
@@ -230,18 +248,38 @@ class JournalWriter:
             self._fd = None
         path = self._directory / file_name(day, part)
         fd = os.open(path, _FILE_FLAGS | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            os.write(fd, encode_file_header(self._schema_version))
-            if self._policy is not FsyncPolicy.NONE:
-                os.fsync(self._dir_fd)
-        except BaseException:
-            os.close(fd)
-            raise
         self._day, self._part = day, part
         self._attach(fd, path)
+        self._write(encode_file_header(self._schema_version))
+        if self._policy is not FsyncPolicy.NONE:
+            os.fsync(self._dir_fd)
+
+    def _write(self, data: bytes | bytearray) -> None:
+        """Append ``data`` whole, or leave the file as it was; a full disk first spends the space reserve."""
+        self._syncer.check()
+        try:
+            try:
+                _write_all(self._fd, data)
+            except OSError as error:
+                self._rewind()
+                if error.errno not in FULL_ERRNOS or not self._reserve.release():
+                    raise
+                _write_all(self._fd, data)  # in the reserve's room
+        except OSError as error:
+            self._rewind()
+            self._syncer.failed(error)
+            kind = JournalFull if error.errno in FULL_ERRNOS else JournalError
+            raise kind(f"{self._path}: journal write failed: {error}") from error
+        self._size += len(data)
+
+    def _rewind(self) -> None:
+        """Cut off what a failed write left of its bytes (a torn record in the middle would be corruption)."""
+        if self._fd is not None:
+            os.ftruncate(self._fd, self._size)
 
     def _attach(self, fd: int, path: Path) -> None:
         self._fd = fd
+        self._size = os.fstat(fd).st_size
         self._path = path
         self._rotate_at_ns = (self._day + 1) * NS_PER_DAY
         self._syncer.attach(fd)

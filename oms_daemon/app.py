@@ -4,6 +4,10 @@ For every batch taken from the inbox: journal append (one write to the OS, fsync
 core step → replies, venue commands and publications. Nothing leaves the process before the input
 that caused it is in the journal. Start-up replays the journal (verifying its checksums), then
 journals ``SessionStarted`` and asks the venue about every order whose outcome is open.
+
+A journal that can no longer be written (a full disk with its reserve spent, an I/O error) stops the
+daemon: every request taken in is answered ``journal_unavailable`` (it was not applied), nothing else takes
+effect, and the process exits with ``EXIT_JOURNAL_UNWRITABLE``.
 """
 
 import asyncio
@@ -17,7 +21,7 @@ from aiohttp import web
 
 from adapters.contract import VenueAdapter
 from adapters.paper import PaperVenue
-from journal import FsyncPolicy, JournalWriter, RecordKind, read_journal
+from journal import FsyncPolicy, JournalError, JournalWriter, RecordKind, read_journal
 from oms_daemon.config import DaemonConfig
 from oms_daemon.core import Core
 from oms_daemon.core.codec import SCHEMA_VERSION, encode_input
@@ -32,9 +36,11 @@ from oms_daemon.core.events import (
     SnapshotRequested,
 )
 from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
+from oms_daemon.core.reasons import Reason
 from oms_daemon.core.reconcile import known_fill
 from oms_daemon.core.session import OPEN_OUTCOMES
 from oms_daemon.core.state import OmsState
+from oms_daemon.disk import MB, DiskWatch
 from oms_daemon.gateway import GatewayClosed
 from oms_daemon.http_api import build_app
 from oms_daemon.inbox import EventInbox
@@ -43,11 +49,13 @@ from oms_daemon.venues import VenueRouter, build_venues, restore_paper
 from oms_daemon.zmq_api import ZmqApi
 from replay import Checkpoint, encode_checkpoint, fold
 
-__all__ = ["Daemon"]
+__all__ = ["EXIT_JOURNAL_UNWRITABLE", "Daemon"]
 
 log = structlog.get_logger("omsd")
 
 BATCH = 512
+EXIT_JOURNAL_UNWRITABLE = 75
+"""Exit code when the journal could not be written (EX_TEMPFAIL): free space or fix the disk, then restart."""
 
 _VENUE_COMMANDS = frozenset(get_args(AnyVenueCommand))
 
@@ -86,6 +94,8 @@ class Daemon:
         self._order_counts: Counter[str] = Counter()
         self._publishers: list[Callable[[list[Event]], None]] = []
         self._unpublished: list[Event] = []
+        self._disk: DiskWatch | None = None
+        self._journal_lost: JournalError | None = None
         self.failed = False
 
     # --- Gateway ---------------------------------------------------------------------------------------
@@ -132,7 +142,9 @@ class Daemon:
             group_interval_ms=settings.group_commit_ms,
             group_max_events=settings.group_commit_events,
             observer=self.metrics,
+            reserve_bytes=int(settings.disk_reserve_mb * MB),
         )
+        self._disk = DiskWatch(self._journal, int(settings.disk_low_water_mb * MB))
         if self._journal.torn_tail is not None:
             log.warning("journal torn tail cut", tail=str(self._journal.torn_tail))
         recovered = self._journal.next_seq > 1
@@ -223,7 +235,8 @@ class Daemon:
             await venue.disconnect()
         self._apply_now(list(self.inbox.take_all()))
         if self._journal is not None:
-            self._checkpoint()
+            if self._journal_lost is None:
+                self._checkpoint()
             self._journal.close()
         for future, _ in self._pending.values():
             if not future.done():
@@ -272,10 +285,18 @@ class Daemon:
             return
         journal = self._journal
         assert journal is not None
+        if self._journal_lost is not None:
+            self._unjournaled(batch)
+            return
         append = journal.append
-        for inp in batch:
-            append(RecordKind.EVENT, inp.ts_recv, encode_input(inp))
-        journal.flush()
+        try:
+            for inp in batch:
+                append(RecordKind.EVENT, inp.ts_recv, encode_input(inp))
+            journal.flush()
+        except JournalError as error:
+            self._lose_journal(error)
+            self._unjournaled(batch)
+            return
         step = self.core.step
         counts: Counter[str] = Counter()
         held: list[Event] = []
@@ -308,7 +329,43 @@ class Daemon:
             asyncio.get_running_loop().call_soon(self._digest)
         if self._since_checkpoint >= self.config.daemon.checksum_every:
             self._checkpoint()
-            journal.flush()
+            try:
+                journal.flush()
+            except JournalError as error:  # the batch itself is journaled: only what follows is lost
+                self._lose_journal(error)
+
+    def _lose_journal(self, error: JournalError) -> None:
+        """Nothing more can be journaled: stop taking requests and stop the daemon (fail-stop)."""
+        if self._journal_lost is not None:
+            return
+        self._journal_lost = error
+        self.failed = True
+        self._accepting = False
+        if self._zmq is not None:
+            self._zmq.stop_accepting()
+        log.critical(
+            "journal cannot be written: stopping; free space or fix the disk, then restart",
+            error=str(error),
+            exit_code=EXIT_JOURNAL_UNWRITABLE,
+        )
+        self.request_stop()
+
+    def _unjournaled(self, batch: list[Input]) -> None:
+        """Inputs that could not be journaled take no effect; their requesters hear so."""
+        message = f"not applied: the journal cannot be written ({self._journal_lost})"
+        for inp in batch:
+            request_id = getattr(inp, "request_id", "")
+            if request_id and request_id in self._pending:
+                self._answer(
+                    Replied(request_id=request_id, ok=False, reason=Reason.JOURNAL_UNAVAILABLE, message=message)
+                )
+
+    @property
+    def exit_code(self) -> int:
+        """0 after a clean stop; ``EXIT_JOURNAL_UNWRITABLE`` when the journal failed; 1 for any other failure."""
+        if self._journal_lost is not None:
+            return EXIT_JOURNAL_UNWRITABLE
+        return 1 if self.failed else 0
 
     def _digest(self) -> None:
         """Hash the entities the last batches touched, after their replies, venue calls and publication.
@@ -415,6 +472,11 @@ class Daemon:
         while True:
             await asyncio.sleep(interval)
             self.inbox.put(TimerTick(ts_recv=self.now_ns()))
+            if self._disk is not None:
+                space = self._disk.check(self.now_ns())
+                if space is not None:
+                    self.inbox.put(space)
+                self.metrics.set_journal_free(self._disk.free_bytes)
             self.metrics.set_order_counts({str(status): n for status, n in self._order_counts.items()})
 
     def describe(self) -> dict[str, Any]:

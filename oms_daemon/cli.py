@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     tune_gc()
     daemon = Daemon(config)
     uvloop.run(daemon.run())
-    return 1 if daemon.failed else 0
+    return daemon.exit_code
 
 
 # --- talking to a running daemon -----------------------------------------------------------------------------

@@ -105,6 +105,10 @@ class DaemonSettings(msgspec.Struct, frozen=True, kw_only=True):
     checksum_every: PosInt = 10000
     shutdown_grace_s: NonNegFloat = 5
     timer_interval_ms: PosInt = 1000
+    disk_low_water_mb: NonNegFloat = 256
+    """Below this much free space on the journal's filesystem new risk is refused (an alert says so)."""
+    disk_reserve_mb: NonNegFloat = 64
+    """Space held in reserve beside the journal, given back when the disk fills so in-flight work is journaled."""
 
 
 class ZmqSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -42,6 +42,7 @@ METRIC_NAMES: tuple[str, ...] = (
     "omsd_journal_append_seconds",
     "omsd_journal_fsync_seconds",
     "omsd_journal_seq",
+    "omsd_journal_free_bytes",
     "omsd_orders",
     "omsd_safe_mode",
     "omsd_armed",
@@ -82,6 +83,11 @@ class Metrics:
             "omsd_journal_fsync_seconds", "Time of one journal fsync.", buckets=JOURNAL_BUCKETS, registry=r
         )
         self._journal_seq = Gauge("omsd_journal_seq", "Sequence number of the last journaled event.", registry=r)
+        self._journal_free = Gauge(
+            "omsd_journal_free_bytes",
+            "Free bytes on the journal's filesystem (its space reserve not counted).",
+            registry=r,
+        )
         self._orders = Gauge("omsd_orders", "Orders currently known, by status.", ["status"], registry=r)
         self._safe_mode = Gauge("omsd_safe_mode", "1 while the account is in safe mode.", ["account"], registry=r)
         self._armed = Gauge("omsd_armed", "1 while the account is armed for trading.", ["account"], registry=r)
@@ -132,6 +138,10 @@ class Metrics:
     def set_journal_seq(self, seq: int) -> None:
         """Record the sequence number of the last journaled event."""
         self._journal_seq.set(seq)
+
+    def set_journal_free(self, free_bytes: int) -> None:
+        """Record the free space of the journal's filesystem."""
+        self._journal_free.set(free_bytes)
 
     def set_order_counts(self, counts: Mapping[str, int]) -> None:
         """Record every status's order count at once; statuses missing from ``counts`` drop to zero."""

@@ -154,6 +154,8 @@ def refusals(
     dirty = state.dirty.get((req.account_id, req.symbol)) if state.dirty else None
     if dirty is not None:
         found.append(Refusal(Reason.POSITION_DIRTY, f"{req.symbol} position is dirty ({dirty}): only reducing orders"))
+    if state.journal_low:
+        found.append(Refusal(Reason.JOURNAL_SPACE_LOW, f"journal disk low ({state.journal_low}): only reducing orders"))
     down = state.venue_down.get(req.account_id) if state.venue_down else None
     if down is not None:
         found.append(Refusal(Reason.VENUE_UNAVAILABLE, f"venue unavailable ({down}): only reducing orders"))

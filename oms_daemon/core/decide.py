@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from oms_daemon.core import dlq, reconcile, session, streams
+from oms_daemon.core import dlq, health, reconcile, session, streams
 from oms_daemon.core.balances import apply_fill_to_account, reference_price, used_margin
 from oms_daemon.core.book import book_slippage
 from oms_daemon.core.checks import Refusal, is_reducing, refusals
@@ -1156,6 +1156,7 @@ _HANDLERS: dict[type, Callable[[OmsState, Any], list[Event]]] = {
     SetArmed: _on_operator,
     KillSwitch: _on_kill,
     **dlq.HANDLERS,
+    **health.HANDLERS,
 }
 
 VENUE_EVENTS = frozenset(kind for kind in _HANDLERS if issubclass(kind, VenueEvent))

@@ -27,6 +27,7 @@ __all__ = [
     "FeedStatusChanged",
     "FillBooked",
     "FillGapOpened",
+    "JournalSpaceChanged",
     "ModeChanged",
     "ModifyAtVenue",
     "OrderUpdated",
@@ -133,6 +134,13 @@ class FillGapOpened(Event, kw_only=True):
     symbol: str
     order_id: int
     venue_filled: Decimal
+
+
+class JournalSpaceChanged(Event, kw_only=True):
+    """The journal's disk became low (new risk refused, ``reason`` why) or has room again."""
+
+    low: bool
+    reason: str = ""
 
 
 class PositionsMarkedDirty(Event, kw_only=True):
@@ -260,6 +268,7 @@ AnyEvent = (
     | ModeChanged
     | PositionsMarkedDirty
     | FillGapOpened
+    | JournalSpaceChanged
     | SubmitToVenue
     | CancelAtVenue
     | ModifyAtVenue

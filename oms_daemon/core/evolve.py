@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from oms_daemon.core import dlq
+from oms_daemon.core import dlq, health
 from oms_daemon.core.enums import OrderStatus
 from oms_daemon.core.events import (
     AccountUpdated,
@@ -202,4 +202,5 @@ _APPLY: dict[type, Callable[[OmsState, Any], None]] = {
     RecoveryStarted: _recovery,
     ReconciliationDone: _reconciled,
     **dlq.APPLY,
+    **health.APPLY,
 }

@@ -24,6 +24,7 @@ __all__ = [
     "DropDeadLetter",
     "Input",
     "Intent",
+    "JournalSpace",
     "KillSwitch",
     "MarketQuote",
     "OpenOrdersSnapshot",
@@ -337,6 +338,17 @@ class CommandDeadLettered(Input, kw_only=True):
     attempts: int = 0
 
 
+# --- the daemon's own health (see core/health.py) ---------------------------------------------------------
+
+
+class JournalSpace(Input, kw_only=True):
+    """The journal's disk ran low (``low``: below the low-water mark, or its reserve spent) or has room again."""
+
+    low: bool
+    free_bytes: int
+    reason: str = ""
+
+
 # --- market data -------------------------------------------------------------------------------------
 
 
@@ -434,5 +446,6 @@ AnyInput = (
     | CommandDeadLettered
     | RedriveDeadLetter
     | DropDeadLetter
+    | JournalSpace
 )
 """Every concrete input: the type the journal decodes."""

@@ -56,3 +56,5 @@ class Reason(StrEnum):
     INTERNAL_ERROR = "internal_error"
     OUT_OF_RANGE = "out_of_range"
     NOT_ACKNOWLEDGED = "not_acknowledged"
+    JOURNAL_SPACE_LOW = "journal_space_low"
+    JOURNAL_UNAVAILABLE = "journal_unavailable"

@@ -119,6 +119,8 @@ class OmsState:
         self.recovering: set[int] = set()
         self.safe_since: dict[str, int] = {}
         self.clean_reconciled: dict[str, int] = {}
+        self.journal_low = ""
+        """Why the journal's disk is low ("" while it has room): new risk is refused meanwhile."""
         self.fill_gaps: dict[int, Decimal] = {}
         """Orders the venue's user stream skipped fills of: order id -> the venue's cumulative filled."""
         self.buckets: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
@@ -217,6 +219,7 @@ class OmsState:
                 sorted(self.safe_since.items()),
                 sorted(self.clean_reconciled.items()),
                 *([sorted(self.fill_gaps.items())] if self.fill_gaps else []),  # older journals keep their hashes
+                *([self.journal_low] if self.journal_low else []),
             ]
         )
         return hashlib.blake2b(scalars, digest_size=16).hexdigest()

@@ -15,6 +15,7 @@ import pytest
 from oms_daemon.client import OmsClient
 from simex import SimexProcess
 from tests.ccxt.daemon import CcxtDaemon, eventually, order_of, subscriptions
+from tests.ccxt.journal_census import census
 from tests.ccxt.test_daemon_stream_faults import resting_buy, sell_down_to
 from tests.ccxt.truth import assert_matches_exchange, reset_book, wait_status
 
@@ -151,8 +152,8 @@ def test_given_the_credentials_then_they_are_not_in_the_childs_argv_or_environme
 
 @pytest.fixture
 def watched_daemon(sim: SimexProcess, tmp_path: Path) -> Iterator[CcxtDaemon]:
-    """A daemon of its own that calls a user stream silent for 1.5 s stale."""
-    feeds = "\n[feeds]\nuser_stream_max_silence_ms = 1500\n"
+    """A daemon of its own that calls a user stream silent for 3 s stale (heartbeats come every second)."""
+    feeds = "\n[feeds]\nuser_stream_max_silence_ms = 3000\n"
     with CcxtDaemon(tmp_path, sim, poll_interval_s=0, stream_process=True, extra=feeds) as process:
         yield process
 
@@ -162,7 +163,8 @@ def test_given_the_child_hangs_then_the_account_stream_goes_stale_until_it_runs_
 ) -> None:
     # given a quiet but healthy stream: the child's heartbeats keep it fresh
     child = streaming(watched_daemon, sim)
-    time.sleep(2.5)
+    beats = census(watched_daemon.journal)["StreamHeartbeat"]
+    eventually(lambda: census(watched_daemon.journal)["StreamHeartbeat"] >= beats + 4, timeout=15)
     assert watched_daemon.alerts("feed_stale") == 0
     # when the child hangs (stopped), its socket still open
     os.kill(child, signal.SIGSTOP)

@@ -17,11 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = """
 [daemon]
 instance_id = "t"
-journal_dir = "journal"
+journal_dir = "{journal}"
 fsync = "{fsync}"
 checksum_every = {checksum_every}
 shutdown_grace_s = 3
 timer_interval_ms = 200
+{daemon_extra}
 
 [zmq]
 requests = "ipc://{folder}/requests.sock"
@@ -98,17 +99,28 @@ def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float 
 class DaemonProcess:
     """Start, stop (SIGTERM) or kill (SIGKILL) ``omsd run`` on a config written into ``folder``."""
 
-    def __init__(self, folder: Path, *, fsync: str = "group", checksum_every: int = 10000, extra: str = "") -> None:
-        """``extra`` is TOML appended to the config (e.g. ``[[api_keys]]`` tables)."""
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        fsync: str = "group",
+        checksum_every: int = 10000,
+        extra: str = "",
+        journal: Path | None = None,
+        daemon_extra: str = "",
+    ) -> None:
+        """``extra`` is TOML appended to the config (e.g. ``[[api_keys]]`` tables), ``daemon_extra`` goes into
+        its ``[daemon]`` table; the journal is ``folder/journal`` unless ``journal`` says otherwise."""
         self.folder = folder
         self.http_port = free_port()
         self.config = folder / "omsd.toml"
+        self.journal = journal or folder / "journal"
+        settings = {"fsync": fsync, "checksum_every": checksum_every, "daemon_extra": daemon_extra}
         self.config.write_text(
-            CONFIG.format(folder=folder, http_port=self.http_port, fsync=fsync, checksum_every=checksum_every) + extra
+            CONFIG.format(folder=folder, http_port=self.http_port, journal=self.journal, **settings) + extra
         )
         self.requests = f"ipc://{folder}/requests.sock"
         self.events = f"ipc://{folder}/events.sock"
-        self.journal = folder / "journal"
         self.log = folder / "omsd.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -143,6 +155,13 @@ class DaemonProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
+        self.process = None
+        return code
+
+    def exited(self, timeout: float = 30) -> int:
+        """Wait for the process to end by itself; returns the exit code."""
+        assert self.process is not None
+        code = self.process.wait(timeout=timeout)
         self.process = None
         return code
 

@@ -16,7 +16,7 @@ def send(http: Http, strategy: str, **fields: Any) -> tuple[int, Any, dict[str, 
 def test_send_change_cancel_and_read_back(http: Http) -> None:
     # given a resting limit order far below the market
     status, placed, _ = send(http, "oms-a", order_type="LIMIT", price="1000")
-    assert status == 200 and placed["order"]["status"] == "PENDING_NEW"
+    assert status == 200 and placed["order"]["status"] in ("PENDING_NEW", "NEW")  # as of the answer: paper is quick
     order_id = placed["order_id"]
     eventually(lambda: http.get(f"/oms/orders/{order_id}")[1]["items"][0]["status"] == "NEW")
     # when it is changed, then the replacement gets a new id and the original is REPLACED

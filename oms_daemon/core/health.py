@@ -1,0 +1,39 @@
+"""The daemon's own health, as journaled facts: the journal's disk running low, the wall clock stepping back.
+
+While the journal's disk is low (below the configured low-water mark, or its space reserve spent) new risk
+is refused (``journal_space_low``): cancels, reducing orders and venue events still go, into the room that
+is left. Both facts raise an alert, so an operator hears of them before anything stops.
+"""
+
+from oms_daemon.core.enums import AlertSeverity
+from oms_daemon.core.events import AlertRaised, Event, JournalSpaceChanged
+from oms_daemon.core.inputs import JournalSpace
+from oms_daemon.core.state import OmsState
+
+__all__ = ["APPLY", "HANDLERS"]
+
+_MB = 1024 * 1024
+
+
+def _on_journal_space(state: OmsState, inp: JournalSpace) -> list[Event]:
+    if inp.low == bool(state.journal_low):
+        return []
+    free = f"{inp.free_bytes / _MB:.1f} MB free"
+    if inp.low:
+        message = f"journal disk low ({inp.reason}, {free}): new risk refused, cancels and venue events still go"
+        alert = AlertRaised(code="journal_disk_low", severity=AlertSeverity.CRITICAL, message=message)
+    else:
+        message = f"journal disk has room again ({free}): new orders accepted"
+        alert = AlertRaised(code="journal_disk_ok", severity=AlertSeverity.INFO, message=message)
+    return [JournalSpaceChanged(low=inp.low, reason=inp.reason if inp.low else ""), alert]
+
+
+def _space_changed(state: OmsState, event: JournalSpaceChanged) -> None:
+    state.journal_low = event.reason if event.low else ""
+
+
+HANDLERS = {JournalSpace: _on_journal_space}
+"""Decision per input type, registered in ``decide``."""
+
+APPLY = {JournalSpaceChanged: _space_changed}
+"""State change per event type, registered in ``evolve``."""
