@@ -39,11 +39,15 @@ lint: $(STAMP)
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/python bench/core.py
 
-## tools: real promtool for the metrics checks (Debian package; skipped with a note when not installable)
+## tools: real promtool for the metrics checks, libfaketime for the clock-step tests (Debian packages;
+## skipped with a note when not installable)
 tools:
 	@command -v promtool >/dev/null 2>&1 || \
 		{ (apt-get update -qq && apt-get install -y -qq prometheus) >/dev/null 2>&1 || \
 		  echo "note: promtool not installable here; its checks will be skipped"; }
+	@command -v faketime >/dev/null 2>&1 || \
+		{ (apt-get update -qq && apt-get install -y -qq faketime) >/dev/null 2>&1 || \
+		  echo "note: libfaketime not installable here; the clock-step tests will be skipped"; }
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis build

@@ -35,7 +35,15 @@ from oms_daemon.core.events import (
     Replied,
     SnapshotRequested,
 )
-from oms_daemon.core.inputs import Input, Intent, OperatorCommand, SessionStarted, TimerTick, VenueEvent
+from oms_daemon.core.inputs import (
+    ClockStep,
+    Input,
+    Intent,
+    OperatorCommand,
+    SessionStarted,
+    TimerTick,
+    VenueEvent,
+)
 from oms_daemon.core.reasons import Reason
 from oms_daemon.core.reconcile import known_fill
 from oms_daemon.core.session import OPEN_OUTCOMES
@@ -95,6 +103,7 @@ class Daemon:
         self._publishers: list[Callable[[list[Event]], None]] = []
         self._unpublished: list[Event] = []
         self._disk: DiskWatch | None = None
+        self._clock_behind = False
         self._journal_lost: JournalError | None = None
         self.failed = False
 
@@ -149,6 +158,7 @@ class Daemon:
             log.warning("journal torn tail cut", tail=str(self._journal.torn_tail))
         recovered = self._journal.next_seq > 1
         venue_seqs = self._recover() if recovered else {}
+        self.inbox.clock.resume_after(self.state.last_ts)  # event time goes on from the journal, whatever the clock
         self._order_counts.update(o.status for o in self.state.orders.values())
         self.metrics.init_accounts(a.account_id for a in self.config.accounts)
         for name, venue in self._venues.items():
@@ -472,6 +482,10 @@ class Daemon:
         while True:
             await asyncio.sleep(interval)
             self.inbox.put(TimerTick(ts_recv=self.now_ns()))
+            behind = self.inbox.clock.behind_ns
+            if bool(behind) != self._clock_behind:
+                self._clock_behind = bool(behind)
+                self.inbox.put(ClockStep(ts_recv=self.now_ns(), behind_ns=behind))
             if self._disk is not None:
                 space = self._disk.check(self.now_ns())
                 if space is not None:

@@ -1,9 +1,9 @@
 """The one ordered queue every producer feeds and the writer task drains in batches."""
 
 import asyncio
-import time
 from collections import deque
 
+from oms_daemon.clock import EventClock
 from oms_daemon.core.inputs import Input
 
 __all__ = ["EventInbox"]
@@ -12,14 +12,12 @@ __all__ = ["EventInbox"]
 class EventInbox:
     """FIFO of inputs for a single consumer; producers stamp ``ts_recv`` with ``now_ns()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: EventClock | None = None) -> None:
         self._items: deque[Input] = deque()
         self._ready = asyncio.Event()
-
-    @staticmethod
-    def now_ns() -> int:
-        """Wall-clock receive time in UTC nanoseconds."""
-        return time.time_ns()
+        self.clock = clock or EventClock()
+        self.now_ns = self.clock.now_ns
+        """Receive time in UTC nanoseconds: the wall clock, never going back (see ``EventClock``)."""
 
     def put(self, event: Input) -> None:
         """Enqueue without blocking (callable from any task on the loop thread)."""

@@ -4,6 +4,8 @@
   ``BadRequest``, ``AuthenticationError``...) becomes a rejection event with a machine-readable reason.
 - **Not sent** (``VenueUnavailable``): the request never reached the venue (the connection could not be
   opened) or the venue refused it before acting (429 / 418, raised as ``RateLimited``). Safe to resend.
+- A request whose **timestamp the venue refused** (``InvalidNonce``: Binance -1021, the clock is off) is a
+  refusal, ``clock_skew``, although ccxt files it under network errors: the venue did not act on it.
 - **Outcome unknown** (``OutcomeUnknown``): the request went out and no usable answer came back
   (``RequestTimeout``, a connection dropped mid-request, HTTP 5xx, any other ``NetworkError``).
 """
@@ -23,6 +25,7 @@ from ccxt.base.errors import (
     ExchangeError,
     ExchangeNotAvailable,
     InsufficientFunds,
+    InvalidNonce,
     InvalidOrder,
     MarketClosed,
     NetworkError,
@@ -86,6 +89,8 @@ def classify(error: BaseException) -> Refusal | VenueUnavailable | OutcomeUnknow
         return RateLimited(str(error))
     if isinstance(error, HttpServerError):
         return OutcomeUnknown(str(error))
+    if isinstance(error, InvalidNonce):  # a NetworkError to ccxt, yet the venue refused it unseen (Binance -1021)
+        return Refusal("clock_skew", f"the request's timestamp is outside the venue's window: {error}")
     if isinstance(error, ExchangeNotAvailable) and _not_sent(error):
         return VenueUnavailable(str(error))
     if isinstance(error, NetworkError):

@@ -18,6 +18,7 @@ __all__ = [
     "BalancesSnapshot",
     "BookLevel",
     "CancelOrder",
+    "ClockStep",
     "CloseAll",
     "ClosePosition",
     "CommandDeadLettered",
@@ -341,6 +342,15 @@ class CommandDeadLettered(Input, kw_only=True):
 # --- the daemon's own health (see core/health.py) ---------------------------------------------------------
 
 
+class ClockStep(Input, kw_only=True):
+    """The wall clock is ``behind_ns`` behind event time (it stepped back), or agrees again (``behind_ns`` 0).
+
+    Event time goes on at the monotonic clock's rate meanwhile (the shell's ``EventClock``), so nothing in the
+    core that waits on time stalls."""
+
+    behind_ns: int
+
+
 class JournalSpace(Input, kw_only=True):
     """The journal's disk ran low (``low``: below the low-water mark, or its reserve spent) or has room again."""
 
@@ -447,5 +457,6 @@ AnyInput = (
     | RedriveDeadLetter
     | DropDeadLetter
     | JournalSpace
+    | ClockStep
 )
 """Every concrete input: the type the journal decodes."""

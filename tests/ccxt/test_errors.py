@@ -106,3 +106,14 @@ async def test_given_nobody_listening_then_not_sent(sim: SimexProcess) -> None:
         sim.control.resume()
         await client.close()
     assert isinstance(error, ExchangeNotAvailable) and type(classify(error)) is VenueUnavailable
+
+
+async def test_given_a_request_older_than_its_receive_window_then_a_clock_skew_refusal_not_an_unknown_outcome(
+    rest: Any, sim: SimexProcess
+) -> None:
+    # given the exchange holds the order request longer than the request's receive window (Binance -1021)
+    sim.control.add_faults({"kind": "stall", "seconds": 0.2, **ORDER})
+    error = await failure(rest.create_order("BTC/USDT", "limit", "buy", 0.01, 50000, {"recvWindow": 50}))
+    # then ccxt calls it a network error, but the venue refused it unseen: a refusal, with its reason
+    classified = classify(error)
+    assert isinstance(classified, Refusal) and classified.reason == "clock_skew"

@@ -124,14 +124,15 @@ class DaemonProcess:
         self.log = folder / "omsd.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "DaemonProcess":
+    def start(self, env: dict[str, str] | None = None) -> "DaemonProcess":
+        """Start ``omsd run`` (with ``env`` added to its environment) and wait until it answers."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "oms_daemon.cli", "run", "--config", str(self.config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
         eventually(self._ready, timeout=30)
         return self
