@@ -77,6 +77,7 @@ class AccountSession:
         self._sweeping = asyncio.Lock()
         self._in_doubt: dict[str, float] = {}
         self._balances = snapshots.BalanceBook()
+        self._ledger = snapshots.TradeLedger()
 
     # --- life cycle --------------------------------------------------------------------------------------------
 
@@ -329,7 +330,7 @@ class AccountSession:
         """Net position per symbol from the venue's trade history (spot venues keep no positions)."""
         await self.ready()
         seq = self._tracker().seq
-        return await snapshots.positions(self.rest, self.config.account_id, self.symbols(), seq)
+        return await self._ledger.positions(self.rest, self.config.account_id, self.symbols(), seq)
 
     async def balances(self) -> BalancesSnapshot:
         """Every non-zero balance (also the base stream updates are laid over)."""

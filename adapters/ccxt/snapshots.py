@@ -5,6 +5,11 @@ are applied before the snapshot, the core knows the comparison would not be fair
 
 ``BalanceBook`` keeps the last full REST balance, so that stream updates (Binance's
 ``outboundAccountPosition`` carries only the assets that changed) still give the OMS whole snapshots.
+
+``TradeLedger`` keeps the net of an account's whole trade history per symbol (a spot venue keeps no
+positions): its first pass pages through the history from the first trade, later passes only read the
+trades since (Binance's ``fromId``), so a pass costs O(new trades), and a position is never the net of only
+the last page of a long history.
 """
 
 import time
@@ -17,7 +22,7 @@ from adapters.ccxt.translate import order_report, to_decimal
 from oms_daemon.core.enums import OrderSide
 from oms_daemon.core.inputs import OpenOrdersSnapshot, PositionsSnapshot, VenueBalance, VenueFill, VenuePosition
 
-__all__ = ["BalanceBook", "balance_rows", "fills_since", "open_orders", "positions"]
+__all__ = ["BalanceBook", "TradeLedger", "balance_rows", "fills_since", "open_orders"]
 
 ZERO = Decimal(0)
 
@@ -31,15 +36,39 @@ async def open_orders(rest: Any, account_id: str, symbols: list[str], seq: int |
     return OpenOrdersSnapshot(ts_recv=time.time_ns(), account_id=account_id, venue_seq=seq, orders=reports)
 
 
-async def positions(rest: Any, account_id: str, symbols: list[str], seq: int | None) -> PositionsSnapshot:
-    """Net position per symbol from the venue's trade history (spot venues keep no positions)."""
-    found = []
-    for symbol in symbols:
-        trades = await rest_call(lambda s=symbol: rest.fetch_my_trades(s, None, 1000))  # type: ignore[misc]
-        net = sum(((to_decimal(t["amount"]) or ZERO) * (1 if t["side"] == "buy" else -1) for t in trades), ZERO)
-        if net:
-            found.append(VenuePosition(symbol=symbol, quantity=net))
-    return PositionsSnapshot(ts_recv=time.time_ns(), account_id=account_id, venue_seq=seq, positions=tuple(found))
+PAGE = 1000
+"""Trades per history request (Binance's most)."""
+
+
+class TradeLedger:
+    """The net of every trade of the account per symbol, read page by page from the first trade on."""
+
+    def __init__(self) -> None:
+        self._next_id: dict[str, int] = {}
+        self._net: dict[str, Decimal] = {}
+
+    async def positions(self, rest: Any, account_id: str, symbols: list[str], seq: int | None) -> PositionsSnapshot:
+        """Net position per symbol, after reading the trades made since the last pass."""
+        found = []
+        for symbol in symbols:
+            net = await self._catch_up(rest, symbol)
+            if net:
+                found.append(VenuePosition(symbol=symbol, quantity=net))
+        return PositionsSnapshot(ts_recv=time.time_ns(), account_id=account_id, venue_seq=seq, positions=tuple(found))
+
+    async def _catch_up(self, rest: Any, symbol: str) -> Decimal:
+        net = self._net.get(symbol, ZERO)
+        while True:
+            start = self._next_id.get(symbol, 0)
+            params = {"fromId": start}
+            page = await rest_call(lambda p=params: rest.fetch_my_trades(symbol, None, PAGE, p))  # type: ignore[misc]
+            fresh = [t for t in page if str(t["id"]).isdigit() and int(t["id"]) >= start]
+            for trade in fresh:
+                net += (to_decimal(trade["amount"]) or ZERO) * (1 if trade["side"] == "buy" else -1)
+                self._next_id[symbol] = max(self._next_id.get(symbol, 0), int(trade["id"]) + 1)
+            self._net[symbol] = net
+            if len(page) < PAGE or not fresh:  # the history's end (or a venue that pages otherwise)
+                return net
 
 
 async def fills_since(

@@ -11,8 +11,10 @@ after a reconnect, the periodic sweep. The tracker turns them into OMS venue eve
 - while a replace is in flight, stream news about both orders is held, then replayed (fills) or
   dropped (the original's cancel, which the replace itself explains).
 
-Every event gets ``ts_recv`` from the inbox and the account's own ``venue_seq``, one higher each time: the
-numbers count what the tracker reported, after its dedup, so they never have holes. Gaps in the venue's user
+Every event gets ``ts_recv`` from the inbox and the account's own ``venue_seq``, one higher each time (but fills
+learned over REST, which carry none: a fill the OMS has booked already, say re-reported by the backfill after
+a restart, is then left out of its journal without leaving a hole): the numbers count what the tracker
+reported, after its dedup, so they never have holes. Gaps in the venue's user
 stream (Binance spot's has no sequence number) show in what its events say instead, and are reported as
 ``VenueStreamGap``: an order's cumulative fill on the stream running ahead of the fills the stream delivered
 for it (a dropped trade report), or a trade REST reported that the stream, up meanwhile, never delivered
@@ -82,7 +84,8 @@ class OrderTracker:
     def __init__(self, account_id: str, inbox: Inbox, first_seq: int, max_trade_ids: int = 200_000) -> None:
         self.account_id = account_id
         self._inbox = inbox
-        self._seq = self._first_seq = first_seq
+        self._seq = first_seq
+        self._emitted = 0
         self._orders: dict[str, _Known] = {}
         self._live: dict[str, _Known] = {}
         """Orders touched since they were last seen finished: every order that may still change is here."""
@@ -98,10 +101,13 @@ class OrderTracker:
 
     # --- emitting ----------------------------------------------------------------------------------------
 
-    def emit(self, kind: type[VenueEvent], **fields: Any) -> None:
-        """Put one venue event into the inbox, stamped and numbered."""
-        self._seq += 1
-        self._inbox.put(kind(ts_recv=self._inbox.now_ns(), account_id=self.account_id, venue_seq=self._seq, **fields))
+    def emit(self, kind: type[VenueEvent], numbered: bool = True, **fields: Any) -> None:
+        """Put one venue event into the inbox, stamped and (``numbered``) numbered."""
+        self._emitted += 1
+        seq = None
+        if numbered:
+            self._seq = seq = self._seq + 1
+        self._inbox.put(kind(ts_recv=self._inbox.now_ns(), account_id=self.account_id, venue_seq=seq, **fields))
 
     @property
     def seq(self) -> int:
@@ -111,7 +117,7 @@ class OrderTracker:
     @property
     def emitted(self) -> int:
         """How many events this tracker has put so far (a running count)."""
-        return self._seq - self._first_seq
+        return self._emitted
 
     # --- what we know ---------------------------------------------------------------------------------------
 
@@ -312,6 +318,7 @@ class OrderTracker:
         timestamp = int(trade.get("timestamp") or 0)
         self.emit(
             VenueFill,
+            numbered=stream,
             client_order_id=cid,
             trade_id=trade_id,
             symbol=symbol,

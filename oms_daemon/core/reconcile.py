@@ -61,9 +61,11 @@ def _alert(code: str, severity: AlertSeverity, message: str, **where: Any) -> Al
 
 
 def known_fill(state: OmsState, inp: Input) -> bool:
-    """A reconciliation fill the core has booked already: each pass fetches the venue's recent fills again, and
-    journaling those again would only grow the journal (the daemon leaves them out)."""
-    return type(inp) is VenueFill and inp.reconciliation and (inp.account_id, inp.trade_id) in state.trade_ids
+    """A fill the core has booked already, fetched again over REST (each reconciliation pass fetches the venue's
+    recent fills, a backfill after a restart re-reads its window): journaling it again would only grow the
+    journal, so the daemon leaves it out. Fills numbered in a venue stream (``venue_seq``) are kept: leaving one
+    out would look like a gap in that stream."""
+    return type(inp) is VenueFill and inp.venue_seq is None and (inp.account_id, inp.trade_id) in state.trade_ids
 
 
 def distrust(account_id: str, symbol: str, reason: str) -> list[Event]:

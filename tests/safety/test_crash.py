@@ -1,30 +1,32 @@
-"""Crash recovery: omsd is SIGKILLed at random moments while several strategies trade through it
-against the out-of-process simulated exchange; after every restart the exchange's truth and omsd agree.
+"""Crash recovery: omsd is SIGKILLed at chosen moments while strategies trade through it against the
+out-of-process simulated exchange; after every restart omsd agrees with the exchange's own records.
 
-`make test` runs a bounded number of kill points; `pytest -m slow` runs many more.
+The kill points (cycled): plain load; a submit held at the exchange and canceled before the kill; a submit
+the exchange accepted but never answered; fills at the exchange while omsd is down; a cancel the exchange
+holds. `make test` runs one of each; `pytest -m slow` runs many more. Each run prints, per kill, the orders
+whose outcome was open at the kill and the journal's size at each start.
 """
 
-import contextlib
 import json
 import random
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from oms_daemon.client import OmsClient, OmsClientError
+from oms_daemon.client import OmsClient
 from simex import SimexConfig, SimexProcess
 from tests.ccxt.daemon import CcxtDaemon, eventually
+from tests.ccxt.journal_census import census
 from tests.ccxt.truth import reset_book
 from tests.daemon.process import ROOT
+from tests.safety.agreement import OPEN_OUTCOMES, SYMBOL, assert_agrees, load, unload
 
-OPEN_OUTCOMES = {"PENDING_NEW", "PENDING_CANCEL", "PENDING_REPLACE", "UNKNOWN"}
-SYMBOL = "BTC/USDT"
+ORDER = {"path": "/api/v3/order"}
 
 
 def journal_summary(journal: Path) -> dict:
@@ -38,89 +40,60 @@ def journal_summary(journal: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def trade(daemon: CcxtDaemon, strategy: str, stop: threading.Event, seed: int) -> None:
-    """A strategy's steady flow: small market orders both ways, resting limits, cancels."""
-    rnd = random.Random(seed)
-    with contextlib.suppress(OmsClientError), daemon.client(strategy=strategy, timeout=2.0) as client:
-        resting: list[int] = []
-        while not stop.is_set():
-            action = rnd.random()
-            if action < 0.5:
-                client.submit(SYMBOL, rnd.choice(["BUY", "SELL"]), "0.001")
-            elif action < 0.8:
-                reply = client.submit(
-                    SYMBOL, "BUY", "0.001", order_type="LIMIT", price=str(59_000 + rnd.randint(0, 900))
-                )
-                if reply.ok and reply.order_id is not None:
-                    resting.append(reply.order_id)
-            elif resting:
-                client.cancel(resting.pop(rnd.randrange(len(resting))))
-            time.sleep(rnd.uniform(0.005, 0.03))
+def journal_bytes(journal: Path) -> int:
+    return sum(f.stat().st_size for f in journal.glob("*.omsj"))
 
 
-def every_order(client: OmsClient) -> list:
-    """All orders of every strategy, over every page."""
-    orders, cursor = [], None
-    while True:
-        page = client.orders(scope="all", all_strategies=True, cursor=cursor, limit=1000)
-        orders += page.items
-        if page.next_cursor is None:
-            return orders
-        cursor = page.next_cursor
+def placed(client: OmsClient, side: str, price: str | None = None) -> int:
+    """An order omsd accepted (retried while it refuses, e.g. ``recovery_in_progress`` just after a restart)."""
+    kind = {"order_type": "LIMIT", "price": price} if price else {}
+
+    def accepted() -> int | None:
+        reply = client.submit(SYMBOL, side, "0.001", **kind)
+        return reply.order_id if reply.ok else None
+
+    return eventually(accepted, timeout=15)
 
 
-def settled(daemon: CcxtDaemon) -> list:
-    """Every order once none is left with an open outcome (recovery done)."""
-    with daemon.client() as client:
-
-        def done() -> list | None:
-            orders = every_order(client)
-            return None if any(o.status in OPEN_OUTCOMES for o in orders) else orders
-
-        try:
-            return eventually(done, timeout=30)
-        except AssertionError:
-            stuck = [o for o in every_order(client) if o.status in OPEN_OUTCOMES]
-            raise AssertionError(f"orders still open after 30 s: {stuck}") from None
+def held_submit_canceled(daemon: CcxtDaemon, sim: SimexProcess) -> None:
+    """A submit the exchange holds, canceled (the cancel bounces) before the kill."""
+    sim.control.add_faults({"kind": "stall", "seconds": 1.5, "method": "POST", "times": 0, **ORDER})
+    with daemon.client(strategy="held") as client:
+        assert client.cancel(placed(client, "BUY", "58000")).ok
 
 
-def assert_agrees_with_exchange(daemon: CcxtDaemon, sim: SimexProcess, start_btc: Decimal) -> None:
-    orders = settled(daemon)
-    venue_orders = sim.control.orders()
-    sent = Counter(o["clientOrderId"] for o in venue_orders)
-    assert all(n == 1 for n in sent.values()), [cid for cid, n in sent.items() if n > 1]
-    assert sim.control.stats()["engine"].get("duplicates_refused", 0) == 0  # no client order id was ever sent twice
-    trades = sim.control.trades()
-    with daemon.client() as client:
-        fills = []
-        cursor = None
-        while True:
-            page = client.fills(all_strategies=True, cursor=cursor, limit=1000)
-            fills += page.items
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        position = next((p.quantity for p in client.positions().items if p.symbol == SYMBOL), Decimal(0))
-    booked = {f.trade_id: f for f in fills}
-    made = {str(t["id"]) for t in trades}
-    assert made <= set(booked)  # every fill the exchange made is booked...
-    assert set(booked) == made, [booked[t] for t in set(booked) - made]  # ...and nothing else
-    exchange_net = sum((Decimal(t["qty"]) if t["isBuyer"] else -Decimal(t["qty"]) for t in trades), Decimal(0))
-    btc_fees = sum((Decimal(t["commission"]) for t in trades if t["commissionAsset"] == "BTC"), Decimal(0))
-    btc = sim.control.balances()["BTC"]
-    assert position == exchange_net == btc["free"] + btc["locked"] - start_btc + btc_fees
-    ours = {o.client_order_id: o for o in orders}
-    for venue_order in venue_orders:
-        assert venue_order["clientOrderId"] in ours  # nothing at the exchange omsd cannot explain
-    assert not [o for o in orders if o.status in OPEN_OUTCOMES]
+def accepted_unanswered(daemon: CcxtDaemon, sim: SimexProcess) -> None:
+    """Submits the exchange places but whose replies it holds past the kill."""
+    sim.control.add_faults({"kind": "accept_then_timeout", "seconds": 3, "method": "POST", "times": 0, **ORDER})
+    with daemon.client(strategy="unanswered") as client:
+        placed(client, "BUY", "58100")
+        placed(client, "SELL")
 
 
-FAULTS = (
-    None,
-    {"kind": "stall", "seconds": 2.0, "times": 0},  # submits in flight at the kill (PENDING_NEW)
-    {"kind": "accept_then_timeout", "seconds": 2.0, "times": 0},  # accepted, reply never seen (UNKNOWN)
+def stalled_cancel(daemon: CcxtDaemon, sim: SimexProcess) -> None:
+    """Cancels the exchange holds at the kill (and acts on when it releases them, omsd dead)."""
+    with daemon.client(strategy="stalled") as client:
+        resting = [placed(client, "BUY", "58200") for _ in range(3)]
+        eventually(lambda: all(o.status == "NEW" for o in client.orders().items if o.order_id in resting))
+        sim.control.add_faults({"kind": "stall", "seconds": 1.0, "method": "DELETE", "times": 0, **ORDER})
+        for order_id in resting:
+            assert client.cancel(order_id).ok
+
+
+def fills_while_down(daemon: CcxtDaemon, sim: SimexProcess) -> None:
+    """Resting buys, filled at the exchange after the kill (see ``run_crashes``)."""
+    with daemon.client(strategy="filled") as client:
+        resting = [placed(client, "BUY", "59990") for _ in range(3)]
+        eventually(lambda: all(o.status == "NEW" for o in client.orders().items if o.order_id in resting))
+
+
+KILL_POINTS: tuple[tuple[str, Callable[[CcxtDaemon, SimexProcess], None] | None], ...] = (
+    ("load", None),
+    ("held_submit_canceled", held_submit_canceled),
+    ("accepted_unanswered", accepted_unanswered),
+    ("fills_while_down", fills_while_down),
+    ("stalled_cancel", stalled_cancel),
 )
-"""What the exchange does to order requests around each kill point (cycled)."""
 
 
 def run_crashes(tmp_path: Path, kills: int, seed: int) -> list[dict]:
@@ -131,34 +104,41 @@ def run_crashes(tmp_path: Path, kills: int, seed: int) -> list[dict]:
         start_btc = sum(sim.control.balances()["BTC"].values(), Decimal(0))
         daemon = CcxtDaemon(tmp_path, sim, poll_interval_s=0.5)
         with daemon:
+            sizes = [journal_bytes(daemon.journal)]
             for point in range(kills):
-                stop = threading.Event()
-                strategies = [
-                    threading.Thread(target=trade, args=(daemon, f"s{n}", stop, seed * 100 + point * 10 + n))
-                    for n in range(3)
-                ]
-                for thread in strategies:
-                    thread.start()
+                name, setup = KILL_POINTS[point % len(KILL_POINTS)]
+                stop, threads = load(daemon, 3, seed * 100 + point)
                 time.sleep(rnd.uniform(0.3, 1.5))  # the kill point: a random moment under load...
-                fault = FAULTS[point % len(FAULTS)]
-                if fault is not None:  # ...some of them while the exchange holds order requests
-                    sim.control.add_faults({**fault, "method": "POST", "path": "/api/v3/order"})
-                    time.sleep(0.3)
+                if setup is not None:
+                    setup(daemon, sim)  # ...in the situation this point is about
                 daemon.kill()
+                unload(stop, threads)
+                trades_before = len(sim.control.trades())
+                if name == "fills_while_down":
+                    sim.control.set_book("BTCUSDT", [("59900", "5")], [("59950", "5")])
+                time.sleep(1.5 if name in ("held_submit_canceled", "stalled_cancel") else 0)  # held requests land
                 sim.control.clear_faults()
-                stop.set()
-                for thread in strategies:
-                    thread.join(timeout=10)
                 at_kill = journal_summary(daemon.journal)
-                in_flight = {s: n for s, n in at_kill["orders_by_status"].items() if s in OPEN_OUTCOMES}
+                before = census(daemon.journal)
                 daemon.start()
-                assert_agrees_with_exchange(daemon, sim, start_btc)
+                sizes.append(journal_bytes(daemon.journal))
+                assert_agrees(daemon, sim, start_btc)
+                after = census(daemon.journal)
+                new_trades = len(sim.control.trades()) - trades_before
+                # the journal grew by what was new at the venue (and each start's own few passes), not more
+                assert after["VenueFill"] - before["VenueFill"] <= 2 * new_trades + 10
+                assert after["ReconciliationSnapshot"] - before["ReconciliationSnapshot"] <= 6
+                reset_book(sim)
                 report.append(
                     {
                         "kill": point,
-                        "fault": fault["kind"] if fault else None,
+                        "point": name,
                         "orders": sum(at_kill["orders_by_status"].values()),
-                        "in_flight": in_flight,
+                        "in_flight": {s: n for s, n in at_kill["orders_by_status"].items() if s in OPEN_OUTCOMES},
+                        "journal_bytes_at_start": sizes[-1],
+                        "new_trades": new_trades,
+                        "fills_journaled": after["VenueFill"] - before["VenueFill"],
+                        "passes": after["ReconciliationSnapshot"] - before["ReconciliationSnapshot"],
                     }
                 )
             assert daemon.stop() == 0
@@ -166,9 +146,11 @@ def run_crashes(tmp_path: Path, kills: int, seed: int) -> list[dict]:
     return report
 
 
-def test_sigkill_at_random_moments_loses_no_fill_and_sends_nothing_twice(tmp_path: Path) -> None:
-    report = run_crashes(tmp_path, kills=3, seed=20261121)
-    assert len(report) == 3
+def test_sigkill_at_each_kind_of_moment_loses_no_fill_sends_nothing_twice_and_agrees_with_the_exchange(
+    tmp_path: Path,
+) -> None:
+    report = run_crashes(tmp_path, kills=len(KILL_POINTS), seed=20261208)
+    assert [entry["point"] for entry in report] == [name for name, _ in KILL_POINTS]
     assert any(entry["in_flight"] for entry in report)  # some kills caught orders whose outcome was open
 
 
