@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     SHUTTING_DOWN = "shutting_down"
+    JOURNAL_UNAVAILABLE = "journal_unavailable"
     TIMEOUT = "timeout"
     INTERNAL_ERROR = "internal_error"
 
@@ -88,6 +89,8 @@ _BY_REASON: dict[str, tuple[int, ErrorCode]] = {
     Reason.NO_POSITION: (404, ErrorCode.POSITION_NOT_FOUND),
     Reason.INSUFFICIENT_FUNDS: (422, ErrorCode.INSUFFICIENT_FUNDS),
     Reason.SAFE_MODE: (409, ErrorCode.SAFE_MODE),
+    Reason.NOT_ACKNOWLEDGED: (409, ErrorCode.ORDER_NOT_OPEN),
+    Reason.JOURNAL_UNAVAILABLE: (503, ErrorCode.JOURNAL_UNAVAILABLE),
 }
 
 
