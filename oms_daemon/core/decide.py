@@ -144,6 +144,13 @@ def _alert(code: str, severity: AlertSeverity, message: str, **where: Any) -> Al
     return AlertRaised(code=code, severity=severity, message=message, **where)
 
 
+def _order_alert(code: str, severity: AlertSeverity, message: str, order: Order, **more: Any) -> AlertRaised:
+    """An alert about one order (its account, symbol and id attached)."""
+    return _alert(
+        code, severity, message, account_id=order.account_id, symbol=order.symbol, order_id=order.order_id, **more
+    )
+
+
 def _updated(order: Order, previous: Order | None) -> OrderUpdated:
     return OrderUpdated(order=order, previous_status=previous.status if previous else None)
 
@@ -175,13 +182,11 @@ def _move(order: Order, target: OrderStatus, inp: VenueEvent, events: list[Event
 
 
 def _illegal(order: Order, target: OrderStatus, inp: VenueEvent) -> AlertRaised:
-    return _alert(
+    return _order_alert(
         "illegal_transition",
         AlertSeverity.WARNING,
         f"order {order.order_id}: {order.status} -> {target} refused by the transition table ({type(inp).__name__})",
-        account_id=order.account_id,
-        symbol=order.symbol,
-        order_id=order.order_id,
+        order,
     )
 
 
@@ -774,13 +779,11 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
     if status in TERMINAL:  # booked; a FILLED order's late fills (the venue said FILLED first) are no news
         if status != _FILLED:
             events.append(
-                _alert(
+                _order_alert(
                     "fill_on_closed_order",
                     AlertSeverity.WARNING,
                     f"fill {inp.trade_id} on order {order.order_id} which is {status}; booked",
-                    account_id=order.account_id,
-                    symbol=order.symbol,
-                    order_id=order.order_id,
+                    order,
                 )
             )
         target = status
@@ -801,13 +804,11 @@ def _fill_order(order: Order, inp: VenueFill, events: list[Event]) -> None:
     events.append(OrderUpdated(order=new, previous_status=status))
     if filled > order.quantity:
         events.append(
-            _alert(
+            _order_alert(
                 "overfill",
                 AlertSeverity.CRITICAL,
                 f"order {order.order_id} filled {filled} of {order.quantity}",
-                account_id=order.account_id,
-                symbol=order.symbol,
-                order_id=order.order_id,
+                order,
                 amount=filled - order.quantity,
             )
         )
@@ -867,14 +868,7 @@ def _on_cancel_rejected(state: OmsState, inp: VenueCancelRejected) -> list[Event
         message = f"cancel refused by the venue: {inp.reason}"
         _move(order, S.PARTIALLY_FILLED if order.filled_qty > 0 else S.NEW, inp, events, message=message)
         events.append(
-            _alert(
-                "cancel_refused",
-                AlertSeverity.WARNING,
-                f"order {order.order_id}: {message}",
-                account_id=order.account_id,
-                symbol=order.symbol,
-                order_id=order.order_id,
-            )
+            _order_alert("cancel_refused", AlertSeverity.WARNING, f"order {order.order_id}: {message}", order)
         )
         return events
     # not working at the venue: not there yet (the cancel overtook its submit) or already done. Never a reason to
@@ -908,13 +902,11 @@ def _on_outcome_unknown(state: OmsState, inp: SubmitOutcomeUnknown) -> list[Even
         return []
     events.append(_look_up(order))
     events.append(
-        _alert(
+        _order_alert(
             "submit_outcome_unknown",
             AlertSeverity.WARNING,
             f"order {order.order_id} outcome unknown ({inp.reason}); querying the venue",
-            account_id=order.account_id,
-            symbol=order.symbol,
-            order_id=order.order_id,
+            order,
         )
     )
     return events
@@ -953,8 +945,7 @@ def _not_at_venue(state: OmsState, order: Order, inp: VenueOrderStatus) -> list[
         return events
     message = f"the venue no longer has order {order.order_id}, which it had acknowledged: closed as canceled"
     _move(order, S.CANCELED, inp, events, message=message)
-    where = {"account_id": order.account_id, "symbol": order.symbol, "order_id": order.order_id}
-    events.append(_alert("order_missing_at_venue", AlertSeverity.WARNING, message, **where))
+    events.append(_order_alert("order_missing_at_venue", AlertSeverity.WARNING, message, order))
     events.extend(_distrust(order.account_id, order.symbol, message))
     return events
 
