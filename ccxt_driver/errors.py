@@ -47,6 +47,7 @@ EXACT: dict[str, type[BaseError]] = {
     "not_found": NotSupported,
     "method_not_allowed": NotSupported,
     "shutting_down": ExchangeNotAvailable,
+    "journal_unavailable": ExchangeNotAvailable,
     "timeout": RequestTimeout,
     "internal_error": ExchangeError,
 }
@@ -57,6 +58,7 @@ REASONS: dict[str, type[BaseError]] = {
     "not_armed": OperationRejected,
     "kill_switch_active": OperationRejected,
     "position_dirty": OperationRejected,
+    "journal_space_low": OperationRejected,
     "insufficient_funds": InsufficientFunds,
 }
 """Core reason codes (under ``risk_rejected``, or a venue rejection) with a closer ccxt class."""
