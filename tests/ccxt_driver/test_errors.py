@@ -48,6 +48,7 @@ EXPECTED = {
     ErrorCode.NOT_FOUND: NotSupported,
     ErrorCode.METHOD_NOT_ALLOWED: NotSupported,
     ErrorCode.SHUTTING_DOWN: ExchangeNotAvailable,
+    ErrorCode.JOURNAL_UNAVAILABLE: ExchangeNotAvailable,
     ErrorCode.TIMEOUT: RequestTimeout,
     ErrorCode.INTERNAL_ERROR: ExchangeError,
 }
