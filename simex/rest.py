@@ -60,8 +60,17 @@ class RestApi:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Count the request, apply a REST fault if one matches, render ``BinanceError`` as Binance does."""
+        """Count the request, apply a REST fault if one matches, render ``BinanceError`` as Binance does.
+
+        ``stats["in_flight"]`` counts the requests being handled (held by a fault, say), even for a gone client."""
         self.stats[f"{request.method} {request.path}"] += 1
+        self.stats["in_flight"] += 1
+        try:
+            return await self._faulted(request, handler)
+        finally:
+            self.stats["in_flight"] -= 1
+
+    async def _faulted(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         rule = self.faults.rest(request.method, request.path, request.headers.get("X-MBX-APIKEY"))
         if rule is not None and rule.kind == "http_error":
             return self._count(self._http_error(rule))

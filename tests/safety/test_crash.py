@@ -116,7 +116,8 @@ def run_crashes(tmp_path: Path, kills: int, seed: int) -> list[dict]:
                 trades_before = len(sim.control.trades())
                 if name == "fills_while_down":
                     sim.control.set_book("BTCUSDT", [("59900", "5")], [("59950", "5")])
-                time.sleep(1.5 if name in ("held_submit_canceled", "stalled_cancel") else 0)  # held requests land
+                # the requests the exchange held act now, omsd down
+                eventually(lambda: not sim.control.stats()["rest"].get("in_flight"), timeout=10)
                 sim.control.clear_faults()
                 at_kill = journal_summary(daemon.journal)
                 before = census(daemon.journal)
