@@ -290,7 +290,7 @@ class Daemon:
         the next loop turn, after those calls went out: publication stays off an order's critical path.
         """
         state = self.core.state
-        batch = [inp for inp in batch if not known_fill(state, inp)]  # a pass's fills omsd has are no news
+        batch = [inp for inp in batch if not known_fill(state, inp)]  # fills fetched again over REST: no news
         if not batch:
             return
         journal = self._journal

@@ -151,9 +151,8 @@ def open_orders(
                 events.extend(resurfaced(found))
             continue
         if order.status in (S.PENDING_NEW, S.UNKNOWN):
-            events.append(
-                OrderUpdated(order=msgspec.structs.replace(found, status=S.NEW), previous_status=order.status)
-            )
+            new = msgspec.structs.replace(order, status=S.NEW, venue_order_id=report.venue_order_id)
+            events.append(OrderUpdated(order=new, previous_status=order.status))
         elif order.status == S.PENDING_CANCEL and not order.acknowledged:
             # the cancel overtook the submit (and may have bounced): now that the venue lists it, send it again
             events.append(OrderUpdated(order=found, previous_status=order.status))
