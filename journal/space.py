@@ -47,13 +47,10 @@ class SpaceReserve:
         except OSError as error:
             if error.errno not in FULL_ERRNOS:
                 raise
-            os.close(fd)
-            fd = -1
-            self.path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)  # no half reserve: it would only look held
             return False
         finally:
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         return True
 
     def release(self) -> bool:

@@ -1,11 +1,10 @@
 """The daemon's own health, as journaled facts: the journal's disk running low, the wall clock stepping back.
-
-A wall clock behind event time is only reported: event time itself never goes back (the shell's
-``EventClock``), so nothing here refuses because of it.
+Both raise an alert, so an operator hears of them before anything stops.
 
 While the journal's disk is low (below the configured low-water mark, or its space reserve spent) new risk
 is refused (``journal_space_low``): cancels, reducing orders and venue events still go, into the room that
-is left. Both facts raise an alert, so an operator hears of them before anything stops.
+is left. A wall clock behind event time is only reported: event time itself never goes back (the shell's
+``EventClock``), so nothing refuses because of it.
 """
 
 from decimal import Decimal
